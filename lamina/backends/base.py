@@ -1,0 +1,33 @@
+"""The interface every backend implements."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Backend:
+    """An array module plus the few operations that differ between array libraries.
+
+    Attributes:
+        name: short name, e.g. ``"numpy"``.
+        xp: the array module op forwards are written against.
+    """
+
+    name = "abstract"
+    xp: Any = None
+
+    def asarray(self, value: Any, dtype: np.dtype | None = None) -> Any:
+        """Converts host data (NumPy or Python) to this backend's array type."""
+        raise NotImplementedError
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        """Copies a backend array to a NumPy array (a no-op for the NumPy backend)."""
+        raise NotImplementedError
+
+    def erf(self, x: Any) -> Any:
+        """The error function, elementwise (NumPy has none built in)."""
+        raise NotImplementedError
+
+    def synchronize(self) -> None:
+        """Waits for queued work to finish (GPU); nothing to do on the CPU."""

@@ -1,0 +1,69 @@
+"""The reference executor: runs a list of operations one by one with their forwards.
+
+Compiled plans (codegen/) must give the same results; this interpreter defines them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..backends import CPU
+from .ir import Operation
+
+
+def interpret(store: Any, ops: list[Operation], feeds: dict[int, Any]) -> dict[int, Any]:
+    """Runs ``ops`` in order. ``store`` holds variable values (``read``/``write``).
+
+    Returns the value of every output computed or fed, keyed by ``id(tensor)``.
+    """
+    values: dict[int, Any] = dict(feeds)
+    xp = CPU.xp
+    for op in ops:
+        out = op.outputs[0] if op.outputs else None
+        if out is not None and id(out) in values:
+            continue  # fed
+        kind = op.type
+        if kind == "Const":
+            value = op.attrs["value"]
+        elif kind == "Placeholder":
+            shape = "any shape" if out._shape is None else f"shape {out.shape}"
+            raise ValueError(f"You must feed a value for placeholder {out.name} (dtype "
+                             f"{out.dtype.name}, {shape}): it is needed by the fetches.")
+        elif kind == "VariableV2":
+            value = store.read(op.attrs["var"])
+        elif kind == "ReadVariable":
+            value = op.attrs["var"]._value
+        elif kind == "Assign":
+            value = _assign(store, op, values[id(op.inputs[0])])
+        elif kind == "NoOp":
+            continue
+        else:
+            args = [values[id(t)] for t in op.inputs]
+            value = op.prim.forward(xp, *args, **op.attrs)
+        if out is not None:
+            values[id(out)] = value
+    return values
+
+
+def _assign(store: Any, op: Operation, value: Any) -> Any:
+    var, how = op.attrs["var"], op.attrs["how"]
+    if var._op is not None:   # a graph variable: its value lives in the Session
+        old = store.read(var) if how != "assign" else None
+        setter = store.write
+    else:                     # an eager variable captured by a traced function
+        old = var._value
+        setter = _set_eager
+    dtype = var.dtype.np
+    if how == "assign":
+        new = value.astype(dtype, copy=True)
+    elif how == "add":
+        new = (old + value).astype(dtype, copy=False)
+    else:
+        new = (old - value).astype(dtype, copy=False)
+    setter(var, new)
+    return new
+
+
+def _set_eager(var: Any, value: Any) -> None:
+    var._value = value
+
+

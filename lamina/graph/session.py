@@ -1,0 +1,169 @@
+"""TensorFlow 1 style sessions: run parts of a Graph, feeding placeholders.
+
+``Session.run(fetches, feed_dict)`` finds the operations the fetches need, checks the feeds,
+and executes them. Variables of a graph keep their values in the Session (a new Session starts
+uninitialized, as in TensorFlow 1).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import nest
+from ..tensor import Tensor, Variable, _fmt_shape
+from .ir import Graph, Operation, get_default_graph
+
+_OPEN: list["Session"] = []
+
+
+def _current_session() -> "Session":
+    if not _OPEN:
+        raise RuntimeError("No default Session: run inside `with lm.Session() as sess:` or "
+                           "pass session=.")
+    return _OPEN[-1]
+
+
+class Session:
+    """Runs operations of a graph.
+
+    Args:
+        graph: the graph to run (default: the default graph).
+
+    Example:
+        >>> lm.disable_eager_execution()
+        >>> total = lm.add(1, 1)
+        >>> with lm.Session() as sess:
+        ...     sess.run(total)
+        2
+    """
+
+    def __init__(self, graph: Graph | None = None, config: Any = None):
+        self.graph = graph or get_default_graph()
+        self._values: dict[int, Any] = {}     # id(variable) -> array
+        self._closed = False
+        self._plans: dict[Any, Any] = {}
+
+    def __enter__(self) -> "Session":
+        _OPEN.append(self)
+        self._graph_scope = self.graph.as_default()
+        self._graph_scope.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._graph_scope.__exit__(*exc)
+        if self in _OPEN:
+            _OPEN.remove(self)
+        self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self._values.clear()
+        self._plans.clear()
+
+    # ---- run ------------------------------------------------------------------------------
+    def run(self, fetches: Any, feed_dict: dict | None = None) -> Any:
+        """Computes ``fetches`` (a tensor, an operation, a name, or nested lists/tuples/dicts
+        of them); returns NumPy values in the same structure (None for operations)."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        flat = [self._resolve(f) for f in nest.flatten(fetches)]
+        feeds = self._check_feeds(feed_dict or {})
+        values = self._execute(flat, feeds)
+        out = [None if isinstance(f, Operation) else _to_host(values[id(f)]) for f in flat]
+        return nest.pack_like(fetches, out)
+
+    def _resolve(self, fetch: Any) -> "Tensor | Operation":
+        if isinstance(fetch, str):
+            if ":" in fetch:
+                return self.graph.get_tensor_by_name(fetch)
+            return self.graph.get_operation_by_name(fetch)
+        if isinstance(fetch, Operation):
+            if fetch.graph is not self.graph:
+                raise ValueError(f"Operation {fetch.name!r} is not an element of this "
+                                 "Session's graph.")
+            return fetch
+        if isinstance(fetch, Tensor):
+            if fetch._op is None:
+                raise TypeError("Session.run fetches symbolic tensors of its graph; received "
+                                "an eager tensor (it already has a value: call .numpy()).")
+            if fetch._op.graph is not self.graph:
+                raise ValueError(f"Tensor {fetch.name} is not an element of this Session's "
+                                 "graph.")
+            return fetch
+        raise TypeError(f"Session.run cannot fetch {type(fetch).__name__}: expected a tensor, "
+                        "an operation, a name, or nested lists/tuples/dicts of them.")
+
+    def _check_feeds(self, feed_dict: dict) -> dict[int, Any]:
+        feeds: dict[int, Any] = {}
+        for key, value in feed_dict.items():
+            t = self._resolve(key) if isinstance(key, str) else key
+            if not isinstance(t, Tensor) or t._op is None or t._op.graph is not self.graph:
+                raise ValueError(f"Cannot feed {key!r}: feed_dict keys must be tensors "
+                                 "(usually placeholders) of this Session's graph.")
+            feeds[id(t)] = check_feed(t, value)
+        return feeds
+
+    def _execute(self, fetches: list, feeds: dict[int, Any]) -> dict[int, Any]:
+        from .executor import interpret
+        return interpret(self, needed_ops(fetches, feeds), feeds)
+
+    # ---- variables ------------------------------------------------------------------------
+    def read(self, var: Variable) -> Any:
+        try:
+            return self._values[id(var)]
+        except KeyError:
+            raise RuntimeError(f"Attempting to use uninitialized variable {var.name}. Run "
+                               "lm.global_variables_initializer() (or the variable's "
+                               "initializer) in this Session first.") from None
+
+    def write(self, var: Variable, value: Any) -> None:
+        self._values[id(var)] = value
+
+
+def check_feed(t: Tensor, value: Any) -> Any:
+    """A fed value as an array of the tensor's dtype, after checking its shape and dtype."""
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    arr = np.asarray(value)
+    want = t._dtype
+    got = arr.dtype
+    if got != want.np:
+        ok = (np.can_cast(got, want.np, casting="same_kind") and
+              (arr.dtype.kind == want.np.kind or want.is_floating or arr.dtype.kind == "b"))
+        if not isinstance(value, np.ndarray) and np.can_cast(got, want.np, "same_kind"):
+            ok = True  # Python data adapts to the placeholder (TF does the same)
+        if not ok:
+            raise TypeError(f"Cannot feed a value of dtype {got.name} to tensor {t.name}, which "
+                            f"has dtype {want.name}.")
+        arr = arr.astype(want.np)
+    shape = t._shape
+    if shape is not None:
+        if arr.ndim != len(shape) or any(d is not None and d != a
+                                         for d, a in zip(shape, arr.shape)):
+            raise ValueError(f"Cannot feed a value of shape {_fmt_shape(arr.shape)} to tensor "
+                             f"{t.name}, which has shape {_fmt_shape(shape)}.")
+    return arr
+
+
+def needed_ops(fetches: list, feeds: dict[int, Any]) -> list[Operation]:
+    """The operations the fetches depend on, in graph order; fed tensors cut the walk."""
+    seen: set[int] = set()
+    stack = [f if isinstance(f, Operation) else f._op for f in fetches]
+    while stack:
+        op = stack.pop()
+        if id(op) in seen:
+            continue
+        seen.add(id(op))
+        if op.outputs and id(op.outputs[0]) in feeds:
+            continue
+        stack.extend(t._op for t in op.inputs)
+        stack.extend(op.control_inputs)
+    graph_ops = fetches[0].graph.get_operations() if fetches else []
+    return [op for op in graph_ops if id(op) in seen]
+
+
+def _to_host(value: Any) -> Any:
+    if type(value).__module__.startswith("cupy"):
+        return value.get()
+    return value

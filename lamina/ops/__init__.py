@@ -1,0 +1,8 @@
+"""The op library: the registry (registry.py), primitives grouped by theme, and composites.
+
+Importing this package registers every primitive and attaches the Python operators to Tensor.
+"""
+from . import registry, rules, math, shape, creation, linalg, nn, random, indexing  # noqa
+from . import operators
+
+operators.install()

@@ -1,0 +1,18 @@
+"""Shared test setup: every test starts eager, with a fresh default graph and fixed seeds."""
+import numpy as np
+import pytest
+
+import lamina as lm
+from lamina._state import STATE
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    lm.enable_eager_execution()
+    lm.reset_default_graph()
+    np.random.seed(0)
+    yield
+    STATE.tapes.clear()
+    STATE.graph_stack.clear()
+    lm.enable_eager_execution()
+    STATE.grad_enabled = True
