@@ -15,6 +15,18 @@ from ..backends import default_device
 from ..tensor import Tensor, _wrap, constant
 from .registry import ANY, Aval, bind, defprim
 
+__all__ = [
+    "full",
+    "zeros",
+    "ones",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "arange",
+    "linspace",
+    "eye",
+]
+
 
 def _shape(shape: Any) -> tuple:
     if isinstance(shape, Tensor):

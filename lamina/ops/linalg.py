@@ -9,6 +9,10 @@ from .math import sum_to_like
 from .registry import Aval, bind, defprim
 from .shape import _as_tensor, expand_dims, squeeze, transpose
 
+__all__ = [
+    "matmul",
+]
+
 
 def _matmul_rule(x: Aval, y: Aval) -> Aval:
     xs, ys = x.shape, y.shape

@@ -12,6 +12,15 @@ from . import rules
 from .math import reshape_like
 from .registry import ANY, Aval, bind, defprim
 
+__all__ = [
+    "reshape",
+    "transpose",
+    "expand_dims",
+    "squeeze",
+    "size",
+    "shape",
+]
+
 
 def _as_tensor(x: Any) -> Tensor:
     if isinstance(x, Tensor):
