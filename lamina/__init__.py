@@ -24,5 +24,6 @@ from .graph.ir import (Graph, Operation, get_default_graph, reset_default_graph,
                        variables_initializer)
 
 from .graph.session import Session
+from .graph.function import function
 
 bool = bool_  # noqa: A001  (lm.bool, as in the API)

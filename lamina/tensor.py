@@ -170,6 +170,12 @@ class Tensor:
                             f"{self._dtype.name}.")
         return int(self.numpy())
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            f"{type(self).__name__} does not support item assignment: tensors are immutable. "
+            "Build a new tensor instead (e.g. lm.where(mask, new, t)), or keep changing state "
+            "in an lm.Variable and replace its value with .assign(...).")
+
     __hash__ = object.__hash__
 
     def ref(self) -> "Tensor":
@@ -215,7 +221,12 @@ def wrap_array(value: Any, device: Device | None = None) -> Tensor:
 # ---- conversion ---------------------------------------------------------------------------
 def _python_dtype(value: Any) -> _dt.DType:
     """The TensorFlow-style default dtype of (nested) Python data."""
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        raise ValueError(f"Cannot convert {_describe(value)} to a tensor: expected nested lists "
+                         "of one regular (rectangular) shape, received lists of different "
+                         "lengths.") from None
     kind = arr.dtype.kind
     if kind == "b":
         return _dt.bool_
@@ -301,6 +312,8 @@ class Variable(Tensor):
         if graph is not None and not getattr(graph, "lifts_variables", False):
             graph.create_variable(self, initial_value, dtype)
             return
+        if graph is not None:  # created while lm.function traces: made eagerly, noted
+            graph.created_variables.append(self)
         if isinstance(initial_value, Tensor) and initial_value._value is None:
             raise ValueError(
                 f"Variable {self._name!r} needs a concrete initial value when it is created "

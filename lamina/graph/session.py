@@ -29,6 +29,8 @@ class Session:
 
     Args:
         graph: the graph to run (default: the default graph).
+        config: accepted for TensorFlow compatibility; unused.
+        compile: run compiled plans (the default) or interpret the graph op by op.
 
     Example:
         >>> lm.disable_eager_execution()
@@ -38,11 +40,12 @@ class Session:
         2
     """
 
-    def __init__(self, graph: Graph | None = None, config: Any = None):
+    def __init__(self, graph: Graph | None = None, config: Any = None, compile: bool = True):
         self.graph = graph or get_default_graph()
-        self._values: dict[int, Any] = {}     # id(variable) -> array
+        self._slots: dict[int, _Slot] = {}     # id(graph variable) -> its value here
         self._closed = False
         self._plans: dict[Any, Any] = {}
+        self._compile = compile
 
     def __enter__(self) -> "Session":
         _OPEN.append(self)
@@ -58,7 +61,7 @@ class Session:
 
     def close(self) -> None:
         self._closed = True
-        self._values.clear()
+        self._slots.clear()
         self._plans.clear()
 
     # ---- run ------------------------------------------------------------------------------
@@ -105,20 +108,70 @@ class Session:
         return feeds
 
     def _execute(self, fetches: list, feeds: dict[int, Any]) -> dict[int, Any]:
-        from .executor import interpret
-        return interpret(self, needed_ops(fetches, feeds), feeds)
+        ops = needed_ops(fetches, feeds)
+        if not self._compile:
+            from .executor import interpret
+            return interpret(self, ops, feeds)
+        key = (tuple(id(f) for f in fetches),
+               tuple((k, a.shape, a.dtype.str) for k, a in feeds.items()))
+        plan = self._plans.get(key)
+        if plan is None:
+            from .compile import compile_ops
+            plan = compile_ops(ops, [f for f in fetches if isinstance(f, Tensor)], feeds,
+                               self._slot, self._missing)
+            self._plans[key] = plan
+        outputs = plan(*[feeds[k] for k in plan.feed_order])
+        values = dict(zip((id(f) for f in fetches if isinstance(f, Tensor)), outputs))
+        return values
 
-    # ---- variables ------------------------------------------------------------------------
+    def compiled(self, fetches: Any, feed_dict: dict | None = None):
+        """The Plan that ``run(fetches, feed_dict)`` uses: print ``.program`` or ``.source``."""
+        flat = [self._resolve(f) for f in nest.flatten(fetches)]
+        feeds = self._check_feeds(feed_dict or {})
+        self._execute(flat, feeds)
+        key = (tuple(id(f) for f in flat),
+               tuple((k, a.shape, a.dtype.str) for k, a in feeds.items()))
+        return self._plans[key]
+
+    def _slot(self, var: Variable) -> Any:
+        """Graph variables keep their value in the Session; eager ones in themselves."""
+        if var._op is None:
+            return var
+        slot = self._slots.get(id(var))
+        if slot is None:
+            slot = self._slots[id(var)] = _Slot(var)
+        return slot
+
+    def _missing(self, slot: Any) -> Any:
+        return _raise_uninitialized if isinstance(slot, _Slot) else None
+
+    # ---- variables (used by the interpreter) ----------------------------------------------
     def read(self, var: Variable) -> Any:
-        try:
-            return self._values[id(var)]
-        except KeyError:
-            raise RuntimeError(f"Attempting to use uninitialized variable {var.name}. Run "
-                               "lm.global_variables_initializer() (or the variable's "
-                               "initializer) in this Session first.") from None
+        slot = self._slot(var)
+        if slot._value is None:
+            _raise_uninitialized(slot)
+        return slot._value
 
     def write(self, var: Variable, value: Any) -> None:
-        self._values[id(var)] = value
+        self._slot(var)._value = value
+
+
+class _Slot:
+    """Where a graph variable's value lives in one Session."""
+
+    __slots__ = ("_value", "_dtype", "_name", "var")
+
+    def __init__(self, var: Variable):
+        self._value = None
+        self._dtype = var._dtype
+        self._name = var._op.name
+        self.var = var
+
+
+def _raise_uninitialized(slot: _Slot) -> None:
+    raise RuntimeError(f"Attempting to use uninitialized variable {slot.var.name}. Run "
+                       "lm.global_variables_initializer() (or the variable's initializer) in "
+                       "this Session first.")
 
 
 def check_feed(t: Tensor, value: Any) -> Any:
@@ -164,6 +217,9 @@ def needed_ops(fetches: list, feeds: dict[int, Any]) -> list[Operation]:
 
 
 def _to_host(value: Any) -> Any:
+    """A fetched value as NumPy: 0-d results become NumPy scalars, as TensorFlow returns."""
     if type(value).__module__.startswith("cupy"):
-        return value.get()
+        value = value.get()
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value[()]
     return value

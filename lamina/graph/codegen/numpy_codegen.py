@@ -1,0 +1,302 @@
+"""CPU code generation: one flat Python function of NumPy calls.
+
+Every node becomes one or two lines: an op that can write into a preallocated buffer is called
+with ``out=``; views (reshape, transpose, broadcast) are taken, not copied; only outputs and
+values of unknown shape are allocated on each run. Buffers, ufuncs and constants are bound as
+closure variables, which are faster to reach than globals. ``plan.source`` shows the code.
+
+Example of generated code (one dense layer with ReLU):
+
+    def run(i0):
+        r1 = S0._value
+        _matmul(i0, r1, out=b0)
+        _add(b0, c0, out=b0)
+        _maximum(b0, 0, out=b0)
+        ...
+"""
+from __future__ import annotations
+
+import builtins
+import itertools
+import linecache
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import program as P
+from ..passes import memory
+from ..passes.fusion import FUSED
+from ..passes.simplify import BROADCAST
+
+_COUNTER = itertools.count()
+
+
+class Context:
+    """Names for the objects the generated code refers to (closure variables)."""
+
+    def __init__(self):
+        self.names: dict[int, str] = {}
+        self.values: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}
+
+    def ref(self, obj: Any, hint: str, numbered: bool = True) -> str:
+        """The closure name of ``obj``: ``hint`` plus a number (``c0``, ``S1``...)."""
+        key = id(obj)
+        if key not in self.names:
+            name = hint
+            if numbered:
+                count = self.counts.get(hint, 0)
+                self.counts[hint] = count + 1
+                name = f"{hint}{count}"
+            self.names[key] = name
+            self.values[name] = obj
+        return self.names[key]
+
+    def fn(self, name: str) -> str:
+        """A NumPy function by name, e.g. ``fn("add") -> "_add"``."""
+        return self.ref(getattr(np, name), f"_{name}", numbered=False)
+
+
+class Emitter:
+    """How one op type is written: ``code(ctx, node, args, out)`` returns a statement that
+    writes the result into the array named ``out`` (for a view: an expression; out is None)."""
+
+    __slots__ = ("code", "writes_out", "in_place", "view")
+
+    def __init__(self, code: Callable, writes_out: bool = True, in_place: bool = False,
+                 view: bool = False):
+        self.code = code
+        self.writes_out = writes_out
+        self.in_place = in_place
+        self.view = view
+
+
+def _ufunc_code(name: str) -> Callable:
+    def code(ctx, node, args, out):
+        return f"{ctx.fn(name)}({', '.join(args)}, out={out})"
+    return code
+
+
+def _relu(ctx, node, args, out):
+    return f"{ctx.fn('maximum')}({args[0]}, 0, out={out})"
+
+
+def _reduction(name: str) -> Callable:
+    def code(ctx, node, args, out):
+        a = node.attrs
+        return (f"{ctx.fn(name)}({args[0]}, axis={a['axis']!r}, keepdims={a['keepdims']}, "
+                f"out={out})")
+    return code
+
+
+def _matmul(ctx, node, args, out):
+    return f"{ctx.fn('matmul')}({args[0]}, {args[1]}, out={out})"
+
+
+def _cast(ctx, node, args, out):
+    return f"{ctx.fn('copyto')}({out}, {args[0]}, casting='unsafe')"
+
+
+def _select(ctx, node, args, out):
+    # Two copies into `out`; never planned in place, so `out` is neither x nor y.
+    c, x, y = args
+    copy = ctx.fn("copyto")
+    return f"{copy}({out}, {y}); {copy}({out}, {x}, where={c})"
+
+
+def _reshape(ctx, node, args, out):
+    return f"{args[0]}.reshape({tuple(node.shape)!r})"
+
+
+def _transpose(ctx, node, args, out):
+    return f"{args[0]}.transpose({tuple(node.attrs['perm'])!r})"
+
+
+def _broadcast(ctx, node, args, out):
+    return f"{ctx.fn('broadcast_to')}({args[0]}, {tuple(node.shape)!r})"
+
+
+def _fused(ctx, node, args, out):
+    """Each step of the chain writes into the output (the chain is linear, so in place)."""
+    lines = []
+    for op, prim, refs, attrs in node.attrs["body"]:
+        step_args = [out if r[0] == "prev" else args[r[1]] for r in refs]
+        step = P.Node(op, prim, [], attrs, node.shape, node.dtype)
+        lines.append(emitter_for(step).code(ctx, step, step_args, out))
+    return "; ".join(lines)
+
+
+EMITTERS: dict[str, Emitter] = {
+    "Relu": Emitter(_relu, in_place=True),
+    "MatMul": Emitter(_matmul),
+    "Sum": Emitter(_reduction("sum")),
+    "Mean": Emitter(_reduction("mean")),
+    "Max": Emitter(_reduction("max")),
+    "Min": Emitter(_reduction("min")),
+    "Prod": Emitter(_reduction("prod")),
+    "All": Emitter(_reduction("all")),
+    "Any": Emitter(_reduction("any")),
+    "Cast": Emitter(_cast),
+    "Select": Emitter(_select),
+    "Reshape": Emitter(_reshape, writes_out=False, view=True),
+    "ExpandDims": Emitter(_reshape, writes_out=False, view=True),
+    "Squeeze": Emitter(_reshape, writes_out=False, view=True),
+    "Transpose": Emitter(_transpose, writes_out=False, view=True),
+    BROADCAST: Emitter(_broadcast, writes_out=False, view=True),
+    FUSED: Emitter(_fused, in_place=True),
+}
+
+
+def emitter_for(node: P.Node) -> Emitter | None:
+    found = EMITTERS.get(node.op)
+    if found is None and node.prim is not None and node.prim.ufunc is not None:
+        found = EMITTERS[node.op] = Emitter(_ufunc_code(node.prim.ufunc), in_place=True)
+    return found
+
+
+def plan_memory(program: P.Program) -> memory.MemoryPlan:
+    def writes_out(n):
+        e = emitter_for(n)
+        return e is not None and e.writes_out
+
+    def in_place(n):
+        e = emitter_for(n)
+        return e is not None and e.in_place
+
+    def is_view(n):
+        e = emitter_for(n)
+        return e is not None and e.view
+
+    return memory.plan(program, writes_out, in_place, is_view)
+
+
+# ---- the function ---------------------------------------------------------------------------
+class Generated:
+    """The result of code generation: the callable, its source and its memory plan."""
+
+    def __init__(self, fn: Callable, source: str, memory_plan: memory.MemoryPlan):
+        self.fn = fn
+        self.source = source
+        self.memory = memory_plan
+
+
+def generate(program: P.Program, on_missing: Callable[[Any], Callable | None] | None = None
+             ) -> Generated:
+    """Writes, compiles and returns the function computing ``program``.
+
+    Args:
+        program: an optimized program.
+        on_missing: for a variable slot that may hold no array yet, a function the generated
+            code calls with the slot when that happens (the Session reports uninitialized
+            variables this way); None for slots that always hold one.
+    """
+    mem = plan_memory(program)
+    ctx = Context()
+    buffers = [ctx.ref(np.empty(shape, dtype), "b")
+               for k, (shape, dtype) in enumerate(mem.buffers)]
+    names: dict[int, str] = {}
+    body: list[str] = []
+    args = []
+    for node in program.nodes:
+        storage = mem.storage[id(node)]
+        line, name = _node_code(ctx, node, storage, names, buffers, on_missing)
+        names[id(node)] = name
+        if node.op == P.INPUT:
+            args.append(name)
+        if line:
+            body.append(line)
+    returns = []
+    for out in program.outputs:
+        kind = mem.storage[id(out)].kind
+        returns.append(names[id(out)] if kind == "alloc" else f"{names[id(out)]}.copy()")
+    body.append("return (" + "".join(r + ", " for r in returns) + ")")
+    return _compile(ctx, args, body, mem)
+
+
+def _guard(ctx, slot_obj: Any, slot: str, on_missing) -> str:
+    handler = on_missing(slot_obj) if on_missing else None
+    if handler is None:
+        return ""
+    return f"if {slot}._value is None: {ctx.ref(handler, '_missing')}({slot})\n"
+
+
+def _node_code(ctx, node, storage, names, buffers, on_missing) -> tuple[str, str]:
+    k = len(names)
+    if node.op == P.INPUT:
+        return "", f"i{node.attrs['index']}"
+    if node.op == P.CONST:
+        return "", ctx.ref(node.attrs["value"], "c")
+    if node.op == P.READ:
+        slot = ctx.ref(node.attrs["slot"], "S")
+        guard = _guard(ctx, node.attrs["slot"], slot, on_missing)
+        if storage.kind == "copy-read":
+            name = buffers[storage.buffer]
+            line = f"{ctx.fn('copyto')}({name}, {slot}._value)"
+        else:
+            name = f"r{k}"
+            line = f"{name} = {slot}._value"
+        return guard + line, name
+    if node.op == P.ASSIGN:
+        return _assign_code(ctx, node, names, on_missing), f"r{k}"
+    args = [names[id(i)] for i in node.inputs]
+    emitter = emitter_for(node)
+    if storage.kind == "buffer":
+        name = buffers[storage.buffer]
+        return emitter.code(ctx, node, args, name), name
+    name = f"t{k}"
+    if emitter is not None and emitter.view:
+        return f"{name} = {emitter.code(ctx, node, args, None)}", name
+    if emitter is not None and node.static:
+        # A fresh array each run (an output the caller keeps), written like a buffer.
+        empty = f"{ctx.fn('empty')}({tuple(node.shape)!r}, {ctx.ref(node.dtype.np, 'dt')})"
+        return f"{name} = {empty}; {emitter.code(ctx, node, args, name)}", name
+    return f"{name} = {_fallback(ctx, node, args)}", name
+
+
+def _fallback(ctx, node, args) -> str:
+    """Any primitive: call its forward (it allocates its result)."""
+    fn = ctx.ref(node.prim.forward, f"F_{node.op}_")
+    if not node.attrs:
+        return f"{fn}({ctx.ref(np, '_np', numbered=False)}, {', '.join(args)})"
+    attrs = ctx.ref(node.attrs, "A")
+    return f"{fn}({ctx.ref(np, '_np', numbered=False)}, {''.join(a + ', ' for a in args)}**{attrs})"
+
+
+def _assign_code(ctx, node, names, on_missing) -> str:
+    slot = ctx.ref(node.attrs["slot"], "S")
+    value = names[id(node.inputs[0])]
+    k = len(names)
+    how = node.attrs["how"]
+    if how == "assign":
+        helper = ctx.ref(_assign_value, "_assign_value", numbered=False)
+        return f"r{k} = {helper}({slot}, {value})"
+    guard = _guard(ctx, node.attrs["slot"], slot, on_missing)
+    op = ctx.fn("add" if how == "add" else "subtract")
+    return f"{guard}r{k} = {slot}._value; {op}(r{k}, {value}, out=r{k})"
+
+
+def _assign_value(slot: Any, value: Any) -> Any:
+    """``slot = value`` in place when the array is there already, else a new array."""
+    current = slot._value
+    if current is None or current.shape != np.shape(value):
+        slot._value = np.array(value, dtype=slot._dtype.np, copy=True)
+    else:
+        np.copyto(current, value, casting="unsafe")
+    return slot._value
+
+
+def _compile(ctx: Context, args: list[str], body: list[str], mem) -> Generated:
+    closure = list(ctx.values)
+    body = [part for line in body for part in line.split("\n")]
+    inner = "\n".join(f"        {line}" for line in body)
+    source = (f"def _build({', '.join(closure)}):\n"
+              f"    def run({', '.join(args)}):\n{inner}\n"
+              f"    return run\n")
+    filename = f"<lamina-plan-{next(_COUNTER)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__builtins__": builtins}
+    exec(compile(source, filename, "exec"), namespace)
+    fn = namespace["_build"](*[ctx.values[n] for n in closure])
+    readable = (f"def run({', '.join(args)}):\n" +
+                "\n".join(f"    {line}" for line in body) + "\n")
+    return Generated(fn, readable, mem)

@@ -1,0 +1,59 @@
+"""The compiler pipeline: graph operations -> Program -> passes -> generated code -> Plan.
+
+Both front doors use it: ``Session.run`` compiles the part of a graph its fetches need, and
+``lm.function`` compiles the graph it traced. A Plan is specialized to the shapes and dtypes of
+its inputs; callers cache plans per input signature.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from .codegen import numpy_codegen
+from .ir import Operation
+from .passes import optimize
+from .program import Program, build_program
+
+
+class Plan:
+    """A compiled computation: call it with the input arrays, get the output arrays.
+
+    Attributes:
+        program: the optimized Program (``print(plan.program)``).
+        source: the generated Python source (``print(plan.source)``).
+        feed_order: ids of the fed tensors, in argument order.
+    """
+
+    def __init__(self, program: Program, generated: numpy_codegen.Generated,
+                 feed_order: list[int]):
+        self.program = program
+        self.source = generated.source
+        self.memory = generated.memory
+        self.feed_order = feed_order
+        self._fn = generated.fn
+
+    def __call__(self, *arrays: Any) -> tuple:
+        return self._fn(*arrays)
+
+    def __repr__(self) -> str:
+        return (f"<lamina.Plan: {len(self.program.nodes)} nodes, "
+                f"{len(self.memory.buffers)} buffers>")
+
+
+def compile_ops(ops: Sequence[Operation], fetched: Sequence[Any], feeds: dict[int, Any],
+                slot_of: Callable[[Any], Any], on_missing: Callable | None = None,
+                optimized: bool = True, fuse: bool = False) -> Plan:
+    """Compiles ``ops`` (in graph order) into a Plan computing ``fetched``.
+
+    Args:
+        ops: the operations needed, in graph order (see ``session.needed_ops``).
+        fetched: tensors to return (operations are run for their effects).
+        feeds: id(tensor) -> an example array; fixes the argument order, shapes and dtypes.
+        slot_of: maps a Variable to the object whose ``_value`` holds its array.
+        on_missing: see ``numpy_codegen.generate``.
+        optimized: run the optimizing passes (False: translate the graph as it is).
+        fuse: run elementwise fusion.
+    """
+    program, order = build_program(list(ops), list(fetched), feeds, slot_of)
+    if optimized:
+        optimize(program, fuse=fuse)
+    return Plan(program, numpy_codegen.generate(program, on_missing), order)

@@ -1,0 +1,353 @@
+"""``lm.function``: trace a Python function into a graph once per input signature, compile it,
+and run the compiled plan on later calls.
+
+The signature of a call is, for each argument (nested lists/tuples/dicts are walked): the shape
+and dtype of a tensor or array, the identity of a Variable, the value of anything else. A call
+with a new signature traces again, and the reason (which argument changed, from what to what)
+is recorded in ``retrace_reasons``. Variables the function uses are captured by reference;
+assignments to them inside the function update them in place.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import nest
+from .._state import STATE
+from ..tensor import Tensor, Variable, _wrap
+from ..dtypes import from_numpy
+from .compile import Plan, compile_ops
+from .ir import Graph, placeholder
+from .session import needed_ops
+
+WARN_AFTER_RETRACES = 5
+
+
+class FuncGraph(Graph):
+    """The graph a traced function builds; variables created while tracing are eager."""
+
+    lifts_variables = True
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self.created_variables: list[Variable] = []
+
+
+class ConcreteFunction:
+    """One traced specialization of a Function: its graph and its compiled plan.
+
+    Attributes:
+        graph: the traced FuncGraph (``graph.get_operations()``, ``print(graph)``).
+        inputs: the placeholders standing for the tensor arguments.
+        structured_outputs: what the Python function returned (symbolic tensors inside).
+    """
+
+    def __init__(self, graph: FuncGraph, inputs: list[Tensor], outputs: Any,
+                 fuse: bool = False):
+        self.graph = graph
+        self.inputs = inputs
+        self.structured_outputs = outputs
+        self._fuse = fuse
+        self._plan: Plan | None = None
+        leaves = nest.flatten(outputs)
+        self._symbolic = [i for i, x in enumerate(leaves)
+                          if isinstance(x, Tensor) and x._value is None]
+
+    @property
+    def plan(self) -> Plan:
+        """The compiled plan (compiled on first use)."""
+        if self._plan is None:
+            self._plan = self._compile()
+        return self._plan
+
+    def _compile(self) -> Plan:
+        leaves = nest.flatten(self.structured_outputs)
+        fetched = [leaves[i] for i in self._symbolic]
+        effects = [op for op in self.graph.get_operations() if op.type == "Assign"]
+        ops = needed_ops([*fetched, *effects], {}) if (fetched or effects) else []
+        feeds = {id(p): np.empty(p.shape, p.dtype.np) for p in self.inputs}
+        return compile_ops(ops, fetched, feeds, _own_slot, fuse=self._fuse)
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of the compiled plan."""
+        return self.plan.source
+
+    @property
+    def optimized(self):
+        """The optimized program the plan computes (printable)."""
+        return self.plan.program
+
+    def run(self, arrays: list) -> Any:
+        outs = self.plan(*arrays)
+        leaves = list(nest.flatten(self.structured_outputs))
+        for i, value in zip(self._symbolic, outs):
+            leaves[i] = _wrap(value, from_numpy(value.dtype), leaves[i]._device)
+        return nest.pack_like(self.structured_outputs, leaves)
+
+    def __call__(self, *args: Any) -> Any:
+        flat = [a for a in nest.flatten(list(args))]
+        if len(flat) != len(self.inputs):
+            raise TypeError(f"This concrete function takes {len(self.inputs)} tensor "
+                            f"argument(s), received {len(flat)}.")
+        return self.run([_array_for(p, a) for p, a in zip(self.inputs, flat)])
+
+
+def _own_slot(var: Variable) -> Variable:
+    if var._op is not None:
+        raise ValueError(f"lm.function cannot use graph-mode variable {var.name}; create "
+                         "variables eagerly (outside lm.disable_eager_execution()).")
+    return var
+
+
+def _array_for(holder: Tensor, value: Any) -> Any:
+    arr = value._value if isinstance(value, Tensor) else np.asarray(value)
+    if arr.shape != holder.shape or arr.dtype != holder.dtype.np:
+        raise ValueError(f"Expected a {holder.dtype.name} value of shape {holder.shape} for "
+                         f"{holder.op.name}, received {arr.dtype} {arr.shape}.")
+    return arr
+
+
+class Function:
+    """A Python function compiled on its first call for each input signature.
+
+    Use ``@lm.function`` or ``lm.function(fn)``. Results equal those of calling ``fn``
+    eagerly.
+
+    Example:
+        >>> @lm.function
+        ... def f(x, y):
+        ...     return x ** 2 + y
+        >>> f(lm.tensor([2, 3]), lm.tensor([3, -2]))
+        <lamina.Tensor: shape=(2,), dtype=int32, numpy=array([7, 7], dtype=int32)>
+    """
+
+    def __init__(self, fn: Callable, name: str | None = None, fuse: bool = False):
+        if not callable(fn):
+            raise TypeError(f"lm.function expects a callable, received {type(fn).__name__}.")
+        self.python_function = fn
+        self.name = name or getattr(fn, "__name__", "function")
+        self._fuse = fuse
+        self._cache: dict[tuple, ConcreteFunction] = {}
+        self._last_key: tuple | None = None
+        self._traces = 0
+        self._bound: "weakref.WeakKeyDictionary[Any, Function]" = weakref.WeakKeyDictionary()
+        self.retrace_reasons: list[str] = []
+        try:
+            self._signature = inspect.signature(fn)
+        except (TypeError, ValueError):
+            self._signature = None
+        functools.update_wrapper(self, fn)
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        """``@lm.function`` on a method: one Function per instance (bound to it)."""
+        if instance is None:
+            return self
+        bound = self._bound.get(instance)
+        if bound is None:
+            bound = Function(self.python_function.__get__(instance, owner), self.name,
+                             self._fuse)
+            self._bound[instance] = bound
+        return bound
+
+    # ---- calling ------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.graph is not None or STATE.tapes:
+            # Inside another graph, or under a tape that must see every op: run inline.
+            return self.python_function(*args, **kwargs)
+        leaves, paths = self._leaves(args, kwargs)
+        key = _key(leaves)
+        concrete = self._cache.get(key)
+        if concrete is None:
+            concrete = self._trace(args, kwargs, leaves, paths, key)
+        self._last_key = key
+        return concrete.run([_input_array(x) for x in leaves if _is_input(x)])
+
+    def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
+        """The traced specialization for these arguments (tracing it if needed)."""
+        leaves, paths = self._leaves(args, kwargs)
+        key = _key(leaves)
+        return self._cache.get(key) or self._trace(args, kwargs, leaves, paths, key)
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the function has been traced."""
+        return self._traces
+
+    # ---- tracing ------------------------------------------------------------------------
+    def _leaves(self, args: tuple, kwargs: dict) -> tuple[list, list[str]]:
+        names = self._argument_names(args, kwargs)
+        leaves: list = []
+        paths: list[str] = []
+        for name, value in names:
+            for path, leaf in _flatten_with_paths(value, name):
+                leaves.append(leaf)
+                paths.append(path)
+        return leaves, paths
+
+    def _argument_names(self, args: tuple, kwargs: dict) -> list[tuple[str, Any]]:
+        if self._signature is not None:
+            try:
+                bound = self._signature.bind(*args, **kwargs)
+                return list(bound.arguments.items())
+            except TypeError as exc:
+                raise TypeError(f"{self.name}() {exc}") from None
+        return [*((f"args[{i}]", a) for i, a in enumerate(args)), *sorted(kwargs.items())]
+
+    def _trace(self, args, kwargs, leaves, paths, key) -> ConcreteFunction:
+        if self._cache:
+            reason = _explain(self._last_key or next(iter(self._cache)), key, paths)
+            self.retrace_reasons.append(reason)
+            if len(self.retrace_reasons) >= WARN_AFTER_RETRACES:
+                warnings.warn(f"lm.function {self.name!r} was traced {self._traces + 1} times; "
+                              f"the latest because {reason}. Pass tensors of fixed shapes, "
+                              "not changing Python values, to avoid retracing.", stacklevel=3)
+        graph = FuncGraph(self.name)
+        holders = []
+        with graph.as_default():
+            new_leaves = []
+            for leaf, path in zip(leaves, paths):
+                if _is_input(leaf):
+                    arr = _input_array(leaf)
+                    holder = placeholder(from_numpy(arr.dtype), arr.shape,
+                                         name=_op_name(path))
+                    holders.append(holder)
+                    new_leaves.append(holder)
+                else:
+                    new_leaves.append(leaf)
+            call_args, call_kwargs = _rebuild(self._argument_names(args, kwargs), new_leaves,
+                                              self._signature, args, kwargs)
+            outputs = self.python_function(*call_args, **call_kwargs)
+        if graph.created_variables and self._traces > 0:
+            raise ValueError(f"lm.function {self.name!r} created variables on a call other "
+                             "than its first trace. Create variables once, outside the "
+                             "function or on its first call only.")
+        _check_outputs(outputs, graph)
+        concrete = ConcreteFunction(graph, holders, outputs, self._fuse)
+        self._traces += 1
+        self._cache[key] = concrete
+        return concrete
+
+
+def _is_input(leaf: Any) -> bool:
+    return (isinstance(leaf, Tensor) and not isinstance(leaf, Variable)) or isinstance(
+        leaf, np.ndarray)
+
+
+def _input_array(leaf: Any) -> Any:
+    if isinstance(leaf, Tensor):
+        if leaf._value is None:
+            raise TypeError(f"lm.function received symbolic tensor {leaf.name} outside a "
+                            "graph; pass eager tensors or arrays.")
+        return leaf._value
+    return leaf
+
+
+def _key(leaves: list) -> tuple:
+    key = []
+    for leaf in leaves:
+        if isinstance(leaf, Variable):
+            key.append(("variable", id(leaf)))
+        elif _is_input(leaf):
+            arr = _input_array(leaf)
+            key.append(("tensor", arr.shape, arr.dtype.str))
+        else:
+            try:
+                hash(leaf)
+                key.append(("python", type(leaf).__name__, leaf))
+            except TypeError:
+                key.append(("object", id(leaf)))
+    return tuple(key)
+
+
+def _describe(entry: tuple) -> str:
+    kind = entry[0]
+    if kind == "tensor":
+        return f"a tensor of shape {entry[1]} and dtype {np.dtype(entry[2]).name}"
+    if kind == "python":
+        return f"the Python value {entry[2]!r}"
+    if kind == "variable":
+        return "another variable"
+    return f"another {kind}"
+
+
+def _explain(old: tuple, new: tuple, paths: list[str]) -> str:
+    """Which argument changed between two signatures, and how."""
+    if len(old) != len(new):
+        return f"the number of arguments changed ({len(old)} -> {len(new)} values)"
+    changes = []
+    for path, a, b in zip(paths, old, new):
+        if a == b:
+            continue
+        if a[0] == b[0] == "tensor":
+            parts = []
+            if a[1] != b[1]:
+                parts.append(f"shape {a[1]} -> {b[1]}")
+            if a[2] != b[2]:
+                parts.append(f"dtype {np.dtype(a[2]).name} -> {np.dtype(b[2]).name}")
+            changes.append(f"argument {path!r}: " + ", ".join(parts))
+        else:
+            changes.append(f"argument {path!r}: {_describe(a)} -> {_describe(b)}")
+    return "; ".join(changes) or "a new signature"
+
+
+def _flatten_with_paths(value: Any, path: str) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [item for k in sorted(value, key=str)
+                for item in _flatten_with_paths(value[k], f"{path}[{k!r}]")]
+    if isinstance(value, (list, tuple)):
+        return [item for i, v in enumerate(value)
+                for item in _flatten_with_paths(v, f"{path}[{i}]")]
+    return [(path, value)]
+
+
+def _op_name(path: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in path).strip("_")
+    return cleaned or "arg"
+
+
+def _rebuild(named: list[tuple[str, Any]], new_leaves: list, signature, args, kwargs):
+    """The call's arguments with tensors replaced by placeholders."""
+    values = [v for _, v in named]
+    rebuilt = nest.pack_like(values, new_leaves)
+    if signature is None:
+        n = len(args)
+        return rebuilt[:n], dict(zip(sorted(kwargs), rebuilt[n:]))
+    bound = signature.bind(*args, **kwargs)
+    for (name, _), value in zip(named, rebuilt):
+        bound.arguments[name] = value
+    return bound.args, bound.kwargs
+
+
+def _check_outputs(outputs: Any, graph: FuncGraph) -> None:
+    for leaf in nest.flatten(outputs):
+        if isinstance(leaf, Tensor) and leaf._value is None and leaf.graph is not graph:
+            raise ValueError(f"lm.function returned tensor {leaf.name}, which belongs to "
+                             "another graph.")
+
+
+def function(func: Callable | None = None, *, input_signature: Any = None,
+             autograph: bool = True, jit_compile: Any = None, reduce_retracing: bool = False,
+             name: str | None = None, fuse: bool = False) -> Any:
+    """Compiles ``func`` into a graph on its first call per input signature.
+
+    Usable as ``@lm.function``, ``@lm.function(...)`` or ``lm.function(fn)``. The arguments
+    ``input_signature``, ``autograph``, ``jit_compile`` and ``reduce_retracing`` are accepted
+    for TensorFlow compatibility; lamina always specializes on the concrete input shapes.
+
+    Example:
+        >>> f = lm.function(lambda x: lm.relu(x) * 2)
+        >>> f(lm.tensor([-1.0, 2.0])).numpy()
+        array([0., 4.], dtype=float32)
+    """
+    def wrap(fn: Callable) -> Function:
+        return Function(fn, name, fuse)
+
+    return wrap if func is None else wrap(func)
+
+

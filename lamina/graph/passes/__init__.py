@@ -1,0 +1,56 @@
+"""Optimizing passes over a Program, one per file, run in the order of PIPELINE.
+
+Each pass is a function ``run(program) -> bool`` (True if it changed something) that rewrites
+the program in place. They share :func:`rewrite`, which walks the nodes in order and lets a
+rule replace a node by another (earlier or newly inserted) node.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..program import Node, Program
+
+
+def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Node | None]
+            ) -> bool:
+    """Applies ``rule(node, emit)`` to every node in order.
+
+    The rule returns None to keep the node, or the node that should replace it; it may call
+    ``emit(new_node)`` to insert new nodes (built from earlier nodes) before the replacement.
+    Uses of replaced nodes are redirected, including program outputs.
+    """
+    alias: dict[int, Node] = {}
+    out: list[Node] = []
+    changed = False
+    for node in program.nodes:
+        node.inputs = [alias.get(id(i), i) for i in node.inputs]
+        replacement = rule(node, out.append) if node not in program.effects else None
+        if replacement is None or replacement is node:
+            out.append(node)
+            continue
+        alias[id(node)] = replacement
+        changed = True
+    program.nodes = out
+    program.outputs = [alias.get(id(o), o) for o in program.outputs]
+    return changed
+
+
+from . import constant_folding, cse, dce, fusion, memory, simplify  # noqa: E402
+
+# The cleanup passes run until nothing changes (at most MAX_ROUNDS times).
+CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run)
+MAX_ROUNDS = 4
+
+
+def optimize(program: Program, fuse: bool = False) -> Program:
+    """Runs the cleanup passes to a fixed point, then elementwise fusion if asked."""
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for p in CLEANUP:
+            changed |= p(program)
+        if not changed:
+            break
+    if fuse:
+        fusion.run(program)
+        dce.run(program)
+    return program
