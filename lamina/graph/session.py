@@ -109,6 +109,7 @@ class Session:
 
     def _execute(self, fetches: list, feeds: dict[int, Any]) -> dict[int, Any]:
         ops = needed_ops(fetches, feeds)
+        missing_feeds(ops, feeds)
         if not self._compile:
             from .executor import interpret
             return interpret(self, ops, feeds)
@@ -175,21 +176,23 @@ def _raise_uninitialized(slot: _Slot) -> None:
 
 
 def check_feed(t: Tensor, value: Any) -> Any:
-    """A fed value as an array of the tensor's dtype, after checking its shape and dtype."""
+    """A fed value as an array of the tensor's dtype, after checking its shape and dtype.
+
+    Values of the same kind convert (float64 data to a float32 placeholder, Python ints to
+    int32), and integers convert to floats; anything that would change meaning (floats to
+    ints, bools to numbers, out-of-range integers) is refused.
+    """
     if isinstance(value, Tensor):
         value = value.numpy()
     arr = np.asarray(value)
-    want = t._dtype
-    got = arr.dtype
-    if got != want.np:
-        ok = (np.can_cast(got, want.np, casting="same_kind") and
-              (arr.dtype.kind == want.np.kind or want.is_floating or arr.dtype.kind == "b"))
-        if not isinstance(value, np.ndarray) and np.can_cast(got, want.np, "same_kind"):
-            ok = True  # Python data adapts to the placeholder (TF does the same)
-        if not ok:
-            raise TypeError(f"Cannot feed a value of dtype {got.name} to tensor {t.name}, which "
-                            f"has dtype {want.name}.")
-        arr = arr.astype(want.np)
+    want = t._dtype.np
+    if arr.dtype != want:
+        same_kind = arr.dtype.kind == want.kind or {arr.dtype.kind, want.kind} <= {"i", "u"}
+        widening = arr.dtype.kind in "iu" and want.kind == "f"
+        if not (same_kind or widening) or not _fits(arr, want):
+            raise TypeError(f"Cannot feed a value of dtype {arr.dtype.name} to tensor {t.name}, "
+                            f"which has dtype {t._dtype.name}.")
+        arr = arr.astype(want)
     shape = t._shape
     if shape is not None:
         if arr.ndim != len(shape) or any(d is not None and d != a
@@ -197,6 +200,23 @@ def check_feed(t: Tensor, value: Any) -> Any:
             raise ValueError(f"Cannot feed a value of shape {_fmt_shape(arr.shape)} to tensor "
                              f"{t.name}, which has shape {_fmt_shape(shape)}.")
     return arr
+
+
+def _fits(arr: np.ndarray, dtype: np.dtype) -> bool:
+    if dtype.kind not in "iu" or arr.size == 0:
+        return True
+    info = np.iinfo(dtype)
+    return bool(arr.min() >= info.min and arr.max() <= info.max)
+
+
+def missing_feeds(ops: list[Operation], feeds: dict[int, Any]) -> None:
+    """Raises for a placeholder the fetches need that was not fed."""
+    for op in ops:
+        if op.type == "Placeholder" and id(op.outputs[0]) not in feeds:
+            out = op.outputs[0]
+            shape = "any shape" if out._shape is None else f"shape {_fmt_shape(out._shape)}"
+            raise ValueError(f"You must feed a value for placeholder {out.name} (dtype "
+                             f"{out.dtype.name}, {shape}): the fetches need it.")
 
 
 def needed_ops(fetches: list, feeds: dict[int, Any]) -> list[Operation]:

@@ -50,6 +50,12 @@ def test_graph_mode(record, spec):
     harness.check_graph(record, harness.make_inputs(record, spec))
 
 
+@pytest.mark.parametrize("record,spec", [c for c in CASES if c[0].graph],
+                         ids=[i for i, c in zip(IDS, CASES) if c[0].graph])
+def test_compiled(record, spec):
+    harness.check_compiled(record, harness.make_inputs(record, spec))
+
+
 # Primitives that only gradient rules or graph machinery build; each is still exercised by
 # the records through the gradients they appear in.
 def test_every_primitive_has_a_record():

@@ -1,0 +1,155 @@
+"""Each optimizing pass, alone, on small programs; every pass keeps results identical."""
+import numpy as np
+
+import lamina as lm
+from lamina.graph import passes
+from lamina.graph.codegen import numpy_codegen
+from lamina.graph.passes import constant_folding, cse, dce, fusion, simplify
+from lamina.graph.program import build_program
+
+
+def program_of(fn, *shapes, variables=()):
+    """Traces fn on float32 placeholders of the given shapes into a Program."""
+    graph = lm.Graph()
+    with graph.as_default():
+        holders = [lm.placeholder(lm.float32, s) for s in shapes]
+        out = fn(*holders)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    feeds = {id(h): np.zeros(s, np.float32) for h, s in zip(holders, shapes)}
+    # Every op of the graph, unused ones too, so that the passes have work to do.
+    program, _ = build_program(graph.get_operations(), outs, feeds, lambda v: v)
+    return program
+
+
+def run(program, *arrays):
+    return numpy_codegen.generate(program).fn(*arrays)
+
+
+def ops(program):
+    return [n.op for n in program.nodes]
+
+
+def test_dce_drops_unused_nodes_but_keeps_effects():
+    v = lm.Variable(np.zeros(2, np.float32))
+
+    def fn(x):
+        lm.exp(x)                   # unused
+        v.assign_add(x)             # an effect
+        return x * 2.0
+
+    program = program_of(fn, (2,))
+    assert "Exp" in ops(program)
+    assert dce.run(program)
+    assert "Exp" not in ops(program) and "Assign" in ops(program)
+
+
+def test_cse_merges_equal_pure_nodes_only():
+    def fn(x):
+        a, b = x * 2.0, x * 2.0     # same op, inputs, attrs
+        c = lm.sum(x, axis=0)
+        d = lm.sum(x, axis=1)       # different attrs
+        r1, r2 = lm.random.uniform((2, 2)), lm.random.uniform((2, 2))   # stateful
+        return a + b + c + d + r1 + r2
+
+    program = program_of(fn, (2, 2))
+    before = ops(program)
+    assert cse.run(program)
+    after = ops(program)
+    assert before.count("Mul") == 2 and after.count("Mul") == 1
+    assert after.count("Sum") == 2
+    assert after.count("RandomUniform") == 2
+
+
+def test_constant_folding():
+    def fn(x):
+        k = lm.exp(lm.constant(1.0)) * lm.constant(2.0)
+        return x * k
+
+    program = program_of(fn, (3,))
+    assert constant_folding.run(program)
+    dce.run(program)
+    assert ops(program) == ["Input", "Const", "Mul"]
+    np.testing.assert_allclose(run(program, np.ones(3, np.float32))[0], [2 * np.e] * 3,
+                               rtol=1e-6)
+
+
+def test_simplify_removes_neutral_ops_and_keeps_shapes():
+    def fn(x, row):
+        a = (x + 0.0) * 1.0 - 0.0
+        b = lm.reshape(lm.transpose(lm.transpose(a)), (2, 3))
+        c = row + 0.0               # broadcasts: (3,) + () keeps shape (3,), removable
+        d = lm.zeros((2, 3)) + row  # changes shape: must stay
+        return [b / 1.0, lm.cast(c, lm.float32), d]
+
+    program = program_of(fn, (2, 3), (3,))
+    assert simplify.run(program)
+    dce.run(program)
+    assert ops(program).count("Add") == 1           # only the broadcasting one is left
+    assert "Transpose" not in ops(program) and "Reshape" not in ops(program)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    row = np.array([1, 2, 3], np.float32)
+    b, c, d = run(program, x, row)
+    np.testing.assert_array_equal(b, x)
+    np.testing.assert_array_equal(d, np.broadcast_to(row, (2, 3)))
+
+
+def test_simplify_lowers_gradient_helpers_to_static_ops():
+    def fn(x, b):
+        with lm.GradientTape() as tape:
+            tape.watch(b)
+            y = lm.sum(x + b)
+        return tape.gradient(y, b)
+
+    program = program_of(fn, (4, 3), (3,))
+    assert "SumToLike" in ops(program)
+    passes.optimize(program)
+    assert not {"SumToLike", "BroadcastLike", "ReshapeLike", "FillLike"} & set(ops(program))
+    np.testing.assert_array_equal(run(program, np.zeros((4, 3), np.float32),
+                                      np.zeros(3, np.float32))[0], [4, 4, 4])
+
+
+def test_fusion_groups_linear_elementwise_chains():
+    def fn(x, y):
+        return lm.tanh(lm.exp(x - y) * 2.0) + y
+
+    program = program_of(fn, (3, 4), (3, 4))
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    y = np.ones((3, 4), np.float32)
+    expected = run(program, x, y)[0]
+    assert fusion.run(program)
+    dce.run(program)
+    assert ops(program) == ["Input", "Input", "Const", fusion.FUSED]
+    assert [step[0] for step in program.nodes[-1].attrs["body"]] == ["Sub", "Exp", "Mul",
+                                                                     "Tanh", "Add"]
+    np.testing.assert_array_equal(run(program, x, y)[0], expected)
+
+
+def test_memory_plan_reuses_buffers_in_place():
+    def fn(x, w):
+        h = lm.relu(lm.matmul(x, w) + 1.0)
+        return lm.sum(lm.exp(h - 1.0) * 2.0)
+
+    program = program_of(fn, (8, 4), (4, 5))
+    passes.optimize(program)
+    plan = numpy_codegen.plan_memory(program)
+    kinds = [plan.storage[id(n)].kind for n in program.nodes]
+    assert kinds.count("buffer") >= 5 and len(plan.buffers) <= 2
+    assert kinds[-1] == "alloc"                        # the output is a fresh array
+
+
+def test_memory_plan_copies_reads_that_outlive_an_assign():
+    v = lm.Variable(np.ones(3, np.float32))
+
+    def fn(x):
+        old = lm.identity(v)                         # a read of v ...
+        v.assign_add(x)                              # ... then v changes in place ...
+        return old + 0.5                             # ... and the old value is used after
+
+    program = program_of(fn, (3,))
+    passes.optimize(program)
+    plan = numpy_codegen.plan_memory(program)
+    reads = [n for n in program.nodes if n.op == "ReadVariable"]
+    assert plan.storage[id(reads[0])].kind == "copy-read"
+    out = run(program, np.full(3, 10, np.float32))[0]
+    np.testing.assert_array_equal(out, [1.5, 1.5, 1.5])
+    np.testing.assert_array_equal(v.numpy(), [11, 11, 11])
