@@ -25,5 +25,6 @@ from .graph.ir import (Graph, Operation, get_default_graph, reset_default_graph,
 
 from .graph.session import Session
 from .graph.function import function
+from . import optimizers, datasets  # noqa: F401  (lm.optimizers.*, lm.datasets.*)
 
 bool = bool_  # noqa: A001  (lm.bool, as in the API)

@@ -49,6 +49,8 @@ def backward(entries: Sequence[Any], seeds: dict[int, Tensor], wanted: dict[int,
         if any(id(x) in reach for x in e.inputs):
             reach.add(id(e.out))
             path.append(e)
+    if free:  # the path now holds the only references to the entries it needs
+        del entries[:]
     grads = dict(seeds)
     found = {}
     for k in range(len(path) - 1, -1, -1):
@@ -148,23 +150,27 @@ class GradientTape:
             if not (var.trainable and self.watch_accessed_variables):
                 return False
             self.watch(var)
-        self._reads[id(var)].append(read)
-        self._watched[id(read)] = read
+        if id(read) not in self._watched:  # an op may read one variable twice (v * v)
+            self._reads[id(var)].append(read)
+            self._watched[id(read)] = read
         return True
 
-    def _record(self, prim, inputs: list[Tensor], attrs: dict, out: Tensor) -> None:
+    def _record(self, prim, inputs: list[Tensor], attrs: dict, out: Tensor,
+                reads: dict | None = None) -> None:
         watched = self._watched
         hit = False
         recorded = None
         for i, x in enumerate(inputs):
-            if type(x) is Variable and x._value is not None:
+            if isinstance(x, Variable) and x._value is not None:
                 # Record a snapshot of the variable's value, so that an assign between now and
-                # the gradient cannot change what the gradient rule sees.
-                read = _wrap(x._value, x._dtype, x._device)
-                if self._note_read(x, read):
-                    recorded = recorded or list(inputs)
-                    recorded[i] = read
-                    hit = True
+                # the gradient cannot change what the gradient rule sees. ``reads`` holds the
+                # snapshot every recording tape shares (see ops.registry.record).
+                read = reads[id(x)] if reads else _wrap(x._value, x._dtype, x._device)
+                # Always the snapshot, never the variable itself: a variable the tape does not
+                # watch must not be reachable by the backward walk.
+                recorded = recorded or list(inputs)
+                recorded[i] = read
+                hit = self._note_read(x, read) or hit
             elif id(x) in watched:
                 hit = True
         if hit:
@@ -200,37 +206,31 @@ class GradientTape:
                                 f"{type(s).__name__}.")
         targets = nest.flatten(target)
         seeds = _seeds(targets, output_gradients)
-        entries = self._entries
+        entries, reads = self._entries, self._reads
         if not self.persistent:
-            self._entries = []
+            # Let go of everything recorded: the walk then holds the only references, so each
+            # intermediate tensor is freed as soon as its gradient rule has run.
+            self._entries, self._reads, self._watched = [], {}, {}
         was_recording = self in STATE.tapes
         if was_recording:  # the walk's own ops are for outer tapes, not this one
             STATE.tapes.remove(self)
         try:
-            wanted = self._wanted(flat_sources)
+            wanted = _wanted(flat_sources, reads)
             found = backward(entries, seeds, wanted, free=not self.persistent)
         finally:
             if was_recording:
                 STATE.tapes.append(self)
         del entries
-        out = [_source_grad(s, found, self._reads, unconnected_gradients) for s in flat_sources]
+        out = [_source_grad(s, found, reads, unconnected_gradients) for s in flat_sources]
         return nest.pack_like(sources, out)
-
-    def _wanted(self, sources: list[Tensor]) -> dict[int, Any]:
-        wanted: dict[int, Any] = {}
-        for s in sources:
-            wanted[id(s)] = s
-            for read in self._reads.get(id(s), ()):
-                wanted[id(read)] = read
-        return wanted
 
     def jacobian(self, target: Tensor, source: Tensor) -> Tensor:
         """d target[i...] / d source[j...], of shape ``target.shape + source.shape``."""
-        import numpy as np
-        from .ops.shape import reshape, stack
         if not self.persistent:
             raise RuntimeError("jacobian() computes one gradient per target element: create the "
                                "tape with persistent=True.")
+        import numpy as np
+        from .ops.shape import reshape, stack
         n = int(np.prod(target.shape))
         rows = []
         for i in range(n):
@@ -241,6 +241,16 @@ class GradientTape:
         return reshape(stack(rows), tuple(target.shape) + tuple(source.shape))
 
 
+def _wanted(sources: list[Tensor], reads: dict[int, list[Tensor]]) -> dict[int, Any]:
+    """The tensors to collect gradients for: each source and every recorded read of it."""
+    wanted: dict[int, Any] = {}
+    for s in sources:
+        wanted[id(s)] = s
+        for read in reads.get(id(s), ()):
+            wanted[id(read)] = read
+    return wanted
+
+
 def _seeds(targets: list[Tensor], output_gradients: Any) -> dict[int, Tensor]:
     from .ops.creation import ones_like
     weights = nest.flatten(output_gradients) if output_gradients is not None else None
@@ -248,7 +258,8 @@ def _seeds(targets: list[Tensor], output_gradients: Any) -> dict[int, Tensor]:
     for i, t in enumerate(targets):
         if not isinstance(t, Tensor):
             raise TypeError(f"gradient() target must be a tensor, received {type(t).__name__}.")
-        g = ones_like(t) if weights is None else convert(weights[i], t.dtype)
+        device = t._device if t._value is not None else None
+        g = ones_like(t) if weights is None else convert(weights[i], t.dtype, device)
         seeds[id(t)] = g if id(t) not in seeds else seeds[id(t)] + g
     return seeds
 

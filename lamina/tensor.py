@@ -91,7 +91,17 @@ class Tensor:
 
     # ---- values ---------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """The value as a NumPy array (a NumPy scalar for 0-d tensors)."""
+        """The value as a NumPy array (a NumPy scalar for 0-d tensors).
+
+        A copy, as in TensorFlow: writing to it cannot change the (immutable) tensor.
+        """
+        host = self._host()
+        if host.ndim == 0:
+            return host[()]
+        return host.copy() if host is self._value else host
+
+    def _host(self) -> np.ndarray:
+        """The value as a NumPy array, sharing memory with the tensor where it can."""
         if self._value is None:
             raise _symbolic_error(self, ".numpy()")
         return self._device.backend.to_numpy(self._value)
@@ -105,8 +115,20 @@ class Tensor:
         return value.item()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        out = np.asarray(self.numpy())
-        return out if dtype is None else out.astype(dtype, copy=False)
+        host = self._host()
+        if dtype is not None and np.dtype(dtype) != host.dtype:
+            return host.astype(dtype)
+        if copy or isinstance(self, Variable):  # a variable's buffer may change in place
+            return host.copy()
+        # No copy for np.asarray(t) / np.exp(t), but read-only: tensors are immutable.
+        view = host.view()
+        view.flags.writeable = False
+        return view
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        # NumPy functions treat tensors as (read-only) arrays and give NumPy results, as
+        # np.exp(t) does, instead of calling Tensor methods with NumPy's own keywords.
+        return func(*_as_arrays(args), **_as_arrays(kwargs))
 
     def to(self, device: "str | Device") -> "Tensor":
         """A copy of this tensor on another device (itself if it is already there)."""
@@ -191,7 +213,20 @@ def _fmt_shape(shape: tuple) -> str:
 def _fmt_value(value: Any) -> str:
     if np.ndim(value) == 0:
         return str(value)
-    return repr(np.asarray(value))
+    text = repr(np.asarray(value))
+    # A value spanning several lines starts on its own line, as TensorFlow prints it.
+    return "\n" + text if "\n" in text else text
+
+
+def _as_arrays(value: Any) -> Any:
+    """``value`` with every tensor in it (nested in lists, tuples, dicts) as a NumPy array."""
+    if isinstance(value, Tensor):
+        return np.asarray(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_arrays(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _as_arrays(v) for k, v in value.items()}
+    return value
 
 
 def _symbolic_error(t: Tensor, what: str) -> TypeError:
@@ -336,10 +371,6 @@ class Variable(Tensor):
     def initializer(self):
         """The operation that assigns the initial value (graph mode)."""
         return self._initializer
-
-    def numpy(self) -> np.ndarray:
-        # A copy: the variable's own buffer may be updated in place later.
-        return np.array(super().numpy(), copy=True)
 
     def value(self) -> Tensor:
         """A tensor holding the current value (a snapshot: later assigns do not change it)."""

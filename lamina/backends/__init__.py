@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Iterator
+from typing import Any, ContextManager, Iterator
 
 from .._state import STATE
 from .base import Backend
@@ -84,7 +84,8 @@ def get_device(spec: "str | Device | None") -> Device:
     kind, index = match.group(1).lower(), int(match.group(2) or 0)
     if kind == "cpu":
         if index != 0:
-            raise ValueError(f"Unknown device {spec!r}: there is one CPU device, 'cpu:0'.")
+            raise ValueError(f"Unknown device {spec!r}: there is one CPU device; expected "
+                             "'cpu' or 'cpu:0'.")
         return CPU
     gpus = _gpus()
     if not gpus:
@@ -107,15 +108,20 @@ def list_devices() -> list[Device]:
     return [CPU, *_gpus()]
 
 
-@contextlib.contextmanager
-def device(spec: "str | Device") -> Iterator[Device]:
+def device(spec: "str | Device") -> ContextManager[Device]:
     """Places tensors created inside the block on a device.
+
+    A name that is not a device raises here, at the call, not when the block is entered.
 
     Example:
         >>> with lm.device("cpu"):
         ...     x = lm.ones((2, 2))
     """
-    dev = get_device(spec)
+    return _device_scope(get_device(spec))
+
+
+@contextlib.contextmanager
+def _device_scope(dev: Device) -> Iterator[Device]:
     STATE.device_stack.append(STATE.device)
     STATE.device = dev
     try:

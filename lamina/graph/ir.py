@@ -340,7 +340,8 @@ def bind_graph(prim: Primitive, args: Sequence[Any], attrs: dict, name: str | No
     with graph._exact_scope(opname):
         for i, a in enumerate(args):
             want = target if i in prim.promote else None
-            t = graph.capture(a, prim.inputs[i], want)
+            # variadic ops (ConcatV2, GetItem) name extra inputs after their last one
+            t = graph.capture(a, prim.inputs[min(i, len(prim.inputs) - 1)], want)
             if want is not None and t._dtype is not want:
                 t = bind_graph(REGISTRY["Cast"], (t,), {"dtype": want}, None)
             inputs.append(t)

@@ -13,6 +13,7 @@ from .. import dtypes as _dt
 from .._state import STATE
 from ..backends import default_device
 from ..tensor import Tensor, _wrap, constant
+from . import rules
 from .registry import ANY, Aval, bind, defprim
 
 __all__ = [
@@ -26,21 +27,6 @@ __all__ = [
     "linspace",
     "eye",
 ]
-
-
-def _shape(shape: Any) -> tuple:
-    if isinstance(shape, Tensor):
-        shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        shape = (shape,)
-    try:
-        out = tuple(int(d) for d in shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"Expected a shape (a tuple of non-negative ints), received "
-                        f"{shape!r}.") from None
-    if any(d < 0 for d in out):
-        raise ValueError(f"Expected a shape of non-negative ints, received {out}.")
-    return out
 
 
 def _make(array: np.ndarray, dtype: _dt.DType) -> Tensor:
@@ -59,19 +45,19 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Tensor:
     """
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.result_type(
         [], [_dt.weak_kind(fill_value) if _dt.weak_kind(fill_value) is not None else 2])
-    return _make(np.full(_shape(shape), fill_value, dtype=dt.np), dt)
+    return _make(np.full(rules.static_shape(shape, "creation"), fill_value, dtype=dt.np), dt)
 
 
 def zeros(shape: Any, dtype: Any = "float32") -> Tensor:
     """A tensor of zeros (float32 by default)."""
     dt = _dt.as_dtype(dtype)
-    return _make(np.zeros(_shape(shape), dtype=dt.np), dt)
+    return _make(np.zeros(rules.static_shape(shape, "creation"), dtype=dt.np), dt)
 
 
 def ones(shape: Any, dtype: Any = "float32") -> Tensor:
     """A tensor of ones (float32 by default)."""
     dt = _dt.as_dtype(dtype)
-    return _make(np.ones(_shape(shape), dtype=dt.np), dt)
+    return _make(np.ones(rules.static_shape(shape, "creation"), dtype=dt.np), dt)
 
 
 def _fill_like(xp, x, value, dtype):

@@ -15,7 +15,7 @@ from .. import dtypes as _dt
 from .._state import STATE
 from ..tensor import Tensor, _wrap
 from . import rules
-from .registry import FLOAT, INTEGER, Aval, bind, defprim
+from .registry import FLOAT, INTEGER, Aval, apply_binary, bind, defprim
 
 __all__ = [
     "cast",
@@ -248,32 +248,32 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
         >>> lm.add(1, 1)
         <lamina.Tensor: shape=(), dtype=int32, numpy=2>
     """
-    return bind(ADD, x, y, name=name)
+    return apply_binary(ADD, x, y) if name is None else bind(ADD, x, y, name=name)
 
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x - y`` elementwise."""
-    return bind(SUB, x, y, name=name)
+    return apply_binary(SUB, x, y) if name is None else bind(SUB, x, y, name=name)
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x * y`` elementwise."""
-    return bind(MUL, x, y, name=name)
+    return apply_binary(MUL, x, y) if name is None else bind(MUL, x, y, name=name)
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x / y`` elementwise; integer inputs give float32 (true division)."""
-    return bind(DIV, x, y, name=name)
+    return apply_binary(DIV, x, y) if name is None else bind(DIV, x, y, name=name)
 
 
 def floor_divide(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x // y`` elementwise, rounding toward negative infinity."""
-    return bind(FLOOR_DIV, x, y, name=name)
+    return apply_binary(FLOOR_DIV, x, y) if name is None else bind(FLOOR_DIV, x, y, name=name)
 
 
 def mod(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x % y`` elementwise, with the sign of ``y`` (Python's convention)."""
-    return bind(MOD, x, y, name=name)
+    return apply_binary(MOD, x, y) if name is None else bind(MOD, x, y, name=name)
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 (TF's name)
@@ -283,55 +283,57 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 (TF's 
         >>> lm.pow(2.0, 3.0).numpy()
         8.0
     """
-    return bind(POW, x, y, name=name)
+    return apply_binary(POW, x, y) if name is None else bind(POW, x, y, name=name)
 
 
 def maximum(x: Any, y: Any, name: str | None = None) -> Tensor:
     """The larger of ``x`` and ``y``, elementwise (ties send the gradient to ``x``)."""
-    return bind(MAXIMUM, x, y, name=name)
+    return apply_binary(MAXIMUM, x, y) if name is None else bind(MAXIMUM, x, y, name=name)
 
 
 def minimum(x: Any, y: Any, name: str | None = None) -> Tensor:
     """The smaller of ``x`` and ``y``, elementwise (ties send the gradient to ``x``)."""
-    return bind(MINIMUM, x, y, name=name)
+    return apply_binary(MINIMUM, x, y) if name is None else bind(MINIMUM, x, y, name=name)
 
 
 def equal(x: Any, y: Any, name: str | None = None) -> Tensor:
-    return bind(EQUAL, x, y, name=name)
+    return apply_binary(EQUAL, x, y) if name is None else bind(EQUAL, x, y, name=name)
 
 
 def not_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
-    return bind(NOT_EQUAL, x, y, name=name)
+    return apply_binary(NOT_EQUAL, x, y) if name is None else bind(NOT_EQUAL, x, y, name=name)
 
 
 def less(x: Any, y: Any, name: str | None = None) -> Tensor:
-    return bind(LESS, x, y, name=name)
+    return apply_binary(LESS, x, y) if name is None else bind(LESS, x, y, name=name)
 
 
 def less_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
-    return bind(LESS_EQUAL, x, y, name=name)
+    return apply_binary(LESS_EQUAL, x, y) if name is None else bind(LESS_EQUAL, x, y, name=name)
 
 
 def greater(x: Any, y: Any, name: str | None = None) -> Tensor:
-    return bind(GREATER, x, y, name=name)
+    return apply_binary(GREATER, x, y) if name is None else bind(GREATER, x, y, name=name)
 
 
 def greater_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    if name is None:
+        return apply_binary(GREATER_EQUAL, x, y)
     return bind(GREATER_EQUAL, x, y, name=name)
 
 
 def logical_and(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x & y`` for bool tensors (bitwise for integers)."""
-    return bind(LOGICAL_AND, x, y, name=name)
+    return apply_binary(LOGICAL_AND, x, y) if name is None else bind(LOGICAL_AND, x, y, name=name)
 
 
 def logical_or(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x | y`` for bool tensors (bitwise for integers)."""
-    return bind(LOGICAL_OR, x, y, name=name)
+    return apply_binary(LOGICAL_OR, x, y) if name is None else bind(LOGICAL_OR, x, y, name=name)
 
 
 def logical_xor(x: Any, y: Any, name: str | None = None) -> Tensor:
-    return bind(LOGICAL_XOR, x, y, name=name)
+    return apply_binary(LOGICAL_XOR, x, y) if name is None else bind(LOGICAL_XOR, x, y, name=name)
 
 
 # ---- unary functions ----------------------------------------------------------------------
@@ -685,7 +687,11 @@ def _prod_vjp(g, out, x, axis, keepdims):
 
 
 def _reducer(name: str, fn: str, vjp=None, dtype=None, accepts="numeric"):
+    keep_dtype = fn in ("sum", "prod")  # NumPy would widen small integers to int64
+
     def forward(xp, x, axis, keepdims):
+        if keep_dtype:
+            return xp.asarray(getattr(xp, fn)(x, axis=axis, keepdims=keepdims, dtype=x.dtype))
         return xp.asarray(getattr(xp, fn)(x, axis=axis, keepdims=keepdims))
     return defprim(name, forward, vjp=vjp, shape=rules.reduction(name, dtype), accepts=accepts)
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._state import STATE
-from ..backends import default_device
+from ..backends import CPU, default_device
 from ..tensor import Tensor, Variable, _wrap, convert
 
 REGISTRY: dict[str, "Primitive"] = {}
@@ -50,7 +50,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "forward", "vjp", "shape", "inputs", "promote", "accepts", "ufunc",
-                 "stateful", "elementwise", "ready")
+                 "stateful", "elementwise", "ready", "host", "binary_fast")
 
     def __init__(self, name: str, forward: Callable, *, vjp: Callable | None = None,
                  shape: Callable, inputs: Sequence[str] = ("x",),
@@ -72,6 +72,9 @@ class Primitive:
         self.ready = {NUMERIC: (0, 1, 2), FLOAT: (2,), INTEGER: (0, 1), ANY: (0, 1, 2)}[accepts]
         if not self.promote:
             self.ready = (0, 1, 2)
+        # The NumPy ufunc itself, called directly on the eager fast path for CPU tensors.
+        self.host = getattr(np, ufunc) if ufunc is not None else None
+        self.binary_fast = self.promote == (0, 1) and len(self.inputs) == 2
         REGISTRY[name] = self
 
     def __repr__(self) -> str:
@@ -119,8 +122,17 @@ def _check_accepts(prim: Primitive, target: _dt.DType, args: Sequence[Any]) -> _
 
 
 def convert_inputs(prim: Primitive, args: Sequence[Any]) -> list[Tensor]:
-    """Eager: turns every argument into a Tensor, promoting the ``promote`` group."""
+    """Eager: turns every argument into a Tensor, promoting the ``promote`` group.
+
+    Python numbers and NumPy arrays go to the device of the tensor inputs (``gpu_x * 2.0``
+    runs on the GPU), or to the current device when there are none.
+    """
     target = _target_dtype(prim, args)
+    dev = None
+    for a in args:
+        if isinstance(a, Tensor) and a._value is not None:
+            dev = a._device
+            break
     out = []
     for i, a in enumerate(args):
         want = target if i in prim.promote else None
@@ -129,7 +141,7 @@ def convert_inputs(prim: Primitive, args: Sequence[Any]) -> list[Tensor]:
                 a = cast_tensor(a, want)
             out.append(a)
         else:
-            out.append(convert(a, want))
+            out.append(convert(a, want, dev))
     return out
 
 
@@ -165,27 +177,57 @@ def _fast_unary(prim: Primitive, x: Any, attrs: dict) -> Tensor | None:
     if type(x) is not Tensor or x._value is None or x._dtype.category not in prim.ready:
         return None
     try:
-        value = prim.forward(x._device.xp, x._value, **attrs)
+        if x._device is CPU and prim.host is not None and not attrs:
+            value = prim.host(x._value)
+        else:
+            value = prim.forward(x._device.xp, x._value, **attrs)
     except Exception:
         return None  # the checked path gives the precise error
-    return _wrap(value, _dt.from_numpy(value.dtype), x._device)
+    dtype = value.dtype
+    return _wrap(value, x._dtype if dtype is x._dtype.np else _dt.from_numpy(dtype), x._device)
 
 
 def apply_binary(prim: Primitive, x: Any, y: Any) -> Tensor:
-    """``prim(x, y)`` with a direct path for two eager tensors of one dtype and device when no
-    tape records: this keeps ``a + b`` within a small factor of the NumPy call."""
-    if (type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype
-            and STATE.graph is None and not STATE.tapes and x._device is y._device
-            and x._dtype.category in prim.ready and prim.promote == (0, 1)):
-        try:
-            value = prim.forward(x._device.xp, x._value, y._value)
-        except Exception:
-            pass  # symbolic input or bad shapes: the checked path explains
+    """``prim(x, y)``, with a direct path to the backend when no graph is built, no tape
+    records and the inputs need no conversion: two eager tensors of one dtype and device, or
+    one tensor and a Python number of a category the tensor's dtype absorbs (NumPy's own rule
+    for Python scalars then gives the dtype lamina's promotion would). This keeps ``a + b``
+    and ``a * 2.0`` within a small factor of the NumPy call."""
+    if STATE.graph is None and not STATE.tapes and prim.binary_fast:
+        # Which input is the tensor, and is the other one directly usable with it?
+        if type(x) is Tensor:
+            t, xv = x, x._value
+            if type(y) is Tensor:
+                yv = y._value if y._dtype is x._dtype and y._device is x._device else None
+            else:
+                yv = y if _absorbs(x, y) else None
+        elif type(y) is Tensor and _absorbs(y, x):
+            t, xv, yv = y, x, y._value
         else:
-            return _wrap(value, _dt.from_numpy(value.dtype), x._device)
+            t = xv = yv = None
+        if xv is not None and yv is not None and t._dtype.category in prim.ready:
+            try:
+                if t._device is CPU and prim.host is not None:
+                    value = prim.host(xv, yv)
+                else:
+                    value = prim.forward(t._device.xp, xv, yv)
+            except Exception:
+                pass  # bad shapes and the like: the checked path explains
+            else:
+                dtype = value.dtype
+                return _wrap(value, t._dtype if dtype is t._dtype.np else _dt.from_numpy(dtype),
+                             t._device)
     if STATE.graph is not None:
         return bind(prim, x, y)
     return run_eager(prim, convert_inputs(prim, (x, y)), {})
+
+
+def _absorbs(t: Tensor, scalar: Any) -> bool:
+    """A Python float with a float tensor, or a Python int with an int tensor, keeps the
+    tensor's dtype under both NumPy's and lamina's rules."""
+    kind = type(scalar)
+    return (kind is float and t._dtype.category == 2) or (kind is int and
+                                                           t._dtype.category == 1)
 
 
 def run_eager(prim: Primitive, inputs: list[Tensor], attrs: dict) -> Tensor:
@@ -210,9 +252,20 @@ def run_eager(prim: Primitive, inputs: list[Tensor], attrs: dict) -> Tensor:
 
 
 def record(prim: Primitive, inputs: list[Tensor], attrs: dict, out: Tensor) -> None:
-    """Lets every recording tape note an op whose inputs it watches."""
+    """Lets every recording tape note an op whose inputs it watches.
+
+    A variable input is recorded as one snapshot of its current value, shared by all tapes:
+    an outer tape then knows the snapshot that an inner tape's gradient walk computes with,
+    which second derivatives with respect to variables need.
+    """
+    reads = None
+    for x in inputs:
+        if isinstance(x, Variable) and x._value is not None:
+            reads = reads or {}
+            if id(x) not in reads:
+                reads[id(x)] = _wrap(x._value, x._dtype, x._device)
     for tape in STATE.tapes:
-        tape._record(prim, inputs, attrs, out)
+        tape._record(prim, inputs, attrs, out, reads)
 
 
 def mixing_error(prim: Primitive, x: Tensor) -> Exception:
@@ -260,7 +313,7 @@ def assign_variable(var: Variable, value: Any, how: str):
         return assign_node(var, value, how)
     if var._value is None:
         raise mixing_error(REGISTRY["Identity"], var)
-    new = convert(value)
+    new = convert(value, None, var._device)
     if new._value is None:
         raise mixing_error(REGISTRY["Identity"], new)
     if new.shape != var.shape:
@@ -273,6 +326,8 @@ def assign_variable(var: Variable, value: Any, how: str):
         result = (var._value + new._value).astype(var._dtype.np, copy=False)
     else:
         result = (var._value - new._value).astype(var._dtype.np, copy=False)
+    if result.ndim == 0 and not isinstance(result, xp.ndarray):
+        result = xp.array(result)  # a 0-d array, not a NumPy scalar: compiled code writes in it
     # Rebind rather than write in place: tensors that snapshot the old value stay valid.
     var._value = result
     return var

@@ -6,10 +6,13 @@ an error that says what was expected and what was received when the inputs do no
 """
 from __future__ import annotations
 
-from typing import Sequence
+import numbers
+from typing import Any, Sequence
+
+import numpy as np
 
 from .. import dtypes as _dt
-from ..tensor import _fmt_shape
+from ..tensor import Tensor, _fmt_shape
 from .registry import Aval
 
 
@@ -54,8 +57,9 @@ def same(x: Aval, *rest: Aval, **attrs) -> Aval:
 
 def normalize_axis(axis: int, ndim: int, op: str = "op") -> int:
     """A possibly negative axis as an index in ``range(ndim)``."""
-    if not isinstance(axis, int) or isinstance(axis, bool):
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
         raise TypeError(f"{op}: axis must be an integer, received {axis!r}.")
+    axis = int(axis)  # NumPy integers are fine; attributes hold plain ints
     if not -ndim <= axis < max(ndim, 1):
         raise ValueError(f"{op}: axis {axis} is out of range for a tensor of rank {ndim}; "
                          f"expected an axis in [{-ndim}, {ndim - 1}].")
@@ -67,7 +71,13 @@ def normalize_axes(axis: "int | Sequence[int] | None", ndim: int, op: str = "op"
     """Reduction axes as a sorted tuple of non-negative ints (None: all axes)."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if isinstance(axis, numbers.Integral):
+        axes = (axis,)
+    elif isinstance(axis, (list, tuple)):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, received "
+                        f"{axis!r}.")
     out = sorted({normalize_axis(a, ndim, op) for a in axes})
     if len(out) != len(axes):
         raise ValueError(f"{op}: repeated axis in {axis!r}.")
@@ -98,3 +108,40 @@ def fixed_dtype(dtype: _dt.DType, base=same):
     def rule(*avals: Aval, **attrs) -> Aval:
         return Aval(base(*avals, **attrs).shape, dtype)
     return rule
+
+
+# ---- shape arguments ----------------------------------------------------------------------
+def static_shape(shape: Any, op: str = "op") -> tuple[int, ...]:
+    """A shape argument given as an int, a tuple or list, or a 1-D int tensor whose value is
+    known when the op is built (eager, or a graph constant)."""
+    if isinstance(shape, Tensor):
+        shape = known_value(shape, op)
+    if isinstance(shape, np.ndarray):
+        if shape.ndim > 1 or (shape.size and shape.dtype.kind not in "iu"):
+            raise TypeError(f"{op}: expected a shape (a 1-D int tensor), received an array of "
+                            f"shape {shape.shape} and dtype {shape.dtype}.")
+        shape = shape.reshape(-1).tolist()
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        return tuple(_dim(d) for d in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: expected a shape (ints >= 0 in a tuple, list or int tensor), "
+                        f"received {shape!r}.") from None
+
+
+def _dim(d: Any) -> int:
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+        raise ValueError(d)
+    return int(d)
+
+
+def known_value(t: Tensor, op: str = "op") -> np.ndarray:
+    """The value of an eager tensor or of a graph constant; other symbolic values are unknown
+    until the graph runs, which is too late for an argument that fixes a shape."""
+    if not t.is_symbolic:
+        return t.numpy()
+    if t.op.type == "Const":
+        return np.asarray(t.op.attrs["value"])
+    raise ValueError(f"{op}: needs a value known when the graph is built, received symbolic "
+                     f"tensor {t.name}. Give it as Python ints.")

@@ -214,11 +214,15 @@ def check_graph(record: OpRecord, arrays: list) -> None:
 
 
 def primitives_used(record: OpRecord, arrays: list) -> set[str]:
-    """The op types the record's callable builds (traced into a throwaway graph)."""
+    """The op types the record's callable builds, and its gradient if it has one (traced
+    into a throwaway graph)."""
     graph = lm.Graph()
     with graph.as_default():
         holders = [lm.placeholder(lm.as_dtype(a.dtype), a.shape) for a in arrays]
-        record.fn(*holders)
+        out = record.fn(*holders)
+        sources = [h for h, a in zip(holders, arrays) if is_float(a)]
+        if record.grad and sources and out.dtype.is_floating:
+            lm.gradients(out, sources)
     return {op.type for op in graph.get_operations()}
 
 

@@ -1,0 +1,47 @@
+"""Times one (framework, workload) pair in this process and prints one JSON line.
+
+Run by benchmarks/run.py in a fresh process per measurement, so frameworks never share a
+process (BLAS thread pools of one slow down the other).
+
+    python -m benchmarks.worker lamina iris_mlp_b16 --seconds 1
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import resource
+import sys
+import time
+
+FRAMEWORKS = {
+    "lamina": ("benchmarks.frameworks.lamina_lowlevel", "build"),
+    "lamina_eager": ("benchmarks.frameworks.lamina_lowlevel", "build_eager"),
+    "numpy": ("benchmarks.frameworks.numpy_by_hand", "build"),
+    "torch": ("benchmarks.frameworks.torch_eager", "build"),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("framework", choices=sorted(FRAMEWORKS))
+    parser.add_argument("workload")
+    parser.add_argument("--seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    from .timing import time_step
+    from .workloads import WORKLOADS
+    module_name, fn_name = FRAMEWORKS[args.framework]
+    t0 = time.perf_counter()
+    module = importlib.import_module(module_name)
+    import_s = time.perf_counter() - t0
+    step, sync = getattr(module, fn_name)(WORKLOADS[args.workload])
+    result = time_step(step, seconds=args.seconds, sync=sync)
+    result.update(framework=args.framework, workload=args.workload, import_s=import_s,
+                  peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  threads=os.environ.get("OMP_NUM_THREADS"), python=sys.version.split()[0])
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

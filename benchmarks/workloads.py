@@ -1,0 +1,55 @@
+"""The reference workloads (see BENCHMARKS.md): shapes, batch sizes and the data they train on.
+
+Every framework builds the same model from these numbers and trains it on the same random
+data (float32, Adam lr 1e-3, sparse softmax cross-entropy).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    name: str
+    kind: str            # mlp | cnn | lstm | predict | sklearn
+    batch: int
+    sizes: tuple = ()    # layer widths for MLPs
+    description: str = ""
+
+    def data(self, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """One batch of inputs and integer labels."""
+        rng = np.random.default_rng(seed)
+        if self.kind in ("mlp", "predict"):
+            x = rng.standard_normal((self.batch, self.sizes[0])).astype(np.float32)
+            y = rng.integers(0, self.sizes[-1], self.batch).astype(np.int32)
+        elif self.kind == "cnn":
+            x = rng.standard_normal((self.batch, 28, 28, 1)).astype(np.float32)
+            y = rng.integers(0, 10, self.batch).astype(np.int32)
+        elif self.kind == "lstm":
+            x = rng.integers(0, 64, (self.batch, 32)).astype(np.int32)
+            y = rng.integers(0, 64, self.batch).astype(np.int32)
+        else:
+            raise ValueError(f"no batch data for workload kind {self.kind!r}")
+        return x, y
+
+
+WORKLOADS = {w.name: w for w in [
+    Workload("iris_mlp_b16", "mlp", 16, (4, 16, 16, 3), "Dense 4-16-16-3, ReLU"),
+    Workload("mnist_mlp_b128", "mlp", 128, (784, 512, 512, 10), "Dense 784-512-512-10, ReLU"),
+    Workload("mnist_cnn_b64", "cnn", 64, (), "Conv32-Pool-Conv64-Pool-Dense128-Dense10"),
+    Workload("char_lstm_b32_t32", "lstm", 32, (), "Embedding 64x64, LSTM 128, Dense 64"),
+    Workload("mnist_mlp_predict_1", "predict", 1, (784, 512, 512, 10), "mnist_mlp inference"),
+]}
+
+
+def mlp_init(sizes: tuple, seed: int = 1) -> list[np.ndarray]:
+    """Glorot-uniform weights and zero biases, shared by every framework's MLP."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        params.append(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32))
+        params.append(np.zeros(fan_out, np.float32))
+    return params

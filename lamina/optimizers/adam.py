@@ -1,0 +1,109 @@
+"""Adam and AdamW: adaptive moment estimation, and its decoupled-weight-decay variant."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops.math import maximum, pow, sqrt, square
+from ..tensor import Tensor, Variable
+from .base import Optimizer, check_number
+
+
+class Adam(Optimizer):
+    """Adam (Keras 3 ``Adam``; AMSGrad optional).
+
+    Each step ``t`` (counting from 1): ``m += (g - m) * (1 - beta_1)``,
+    ``v += (g**2 - v) * (1 - beta_2)``, and
+    ``w -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``, where
+    AMSGrad uses the running maximum of ``v`` in place of ``v``.
+
+    Args:
+        learning_rate: a float, a LearningRateSchedule or a zero-argument callable.
+        beta_1: decay rate of the first-moment estimate, in ``[0, 1)``.
+        beta_2: decay rate of the second-moment estimate, in ``[0, 1)``.
+        epsilon: added to the denominator for stability ("epsilon hat" of the paper).
+        amsgrad: use the AMSGrad variant (Reddi et al., 2018).
+        weight_decay, clipnorm, clipvalue, global_clipnorm, name: see
+            :class:`~lamina.optimizers.Optimizer`.
+
+    Example:
+        >>> w = lm.Variable([1.0, -1.0])
+        >>> opt = lm.optimizers.Adam(learning_rate=0.1)
+        >>> opt.minimize(lambda: lm.sum(w * w), [w])
+        >>> w.numpy().round(4)   # the first step moves each weight by about learning_rate
+        array([ 0.9, -0.9], dtype=float32)
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False,
+                 weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str = "adam", **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
+                         clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, name=name, **kwargs)
+        owner = type(self).__name__
+        self.beta_1 = check_number(beta_1, "beta_1", owner, low=0.0, high=1.0, high_open=True)
+        self.beta_2 = check_number(beta_2, "beta_2", owner, low=0.0, high=1.0, high_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", owner, low=0.0)
+        self.amsgrad = bool(amsgrad)
+
+    def create_slots(self, variable: Variable) -> None:
+        self.add_slot(variable, "m")
+        self.add_slot(variable, "v")
+        if self.amsgrad:
+            self.add_slot(variable, "vhat")
+
+    def update_step(self, gradient: Tensor, variable: Variable, learning_rate: Tensor):
+        alpha = self.step_constant("alpha", variable,
+                                   lambda: self._step_size(learning_rate, variable))
+        m = self.get_slot(variable, "m")
+        v = self.get_slot(variable, "v")
+        m = m.assign_add((gradient - m) * (1.0 - self.beta_1))
+        v = v.assign_add((square(gradient) - v) * (1.0 - self.beta_2))
+        if self.amsgrad:
+            v_hat = self.get_slot(variable, "vhat")
+            v = v_hat.assign(maximum(v_hat, v))
+        return variable.assign_sub((m * alpha) / (sqrt(v) + self.epsilon))
+
+    def _step_size(self, learning_rate: Tensor, variable: Variable) -> Tensor:
+        """The learning rate with both bias corrections of step t folded in."""
+        t = self.local_step(variable)
+        return learning_rate * sqrt(1.0 - pow(self.beta_2, t)) / (1.0 - pow(self.beta_1, t))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                       "amsgrad": self.amsgrad})
+        return config
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Keras 3 ``AdamW``).
+
+    Before each Adam step every variable shrinks by ``variable * weight_decay *
+    learning_rate`` (Loshchilov & Hutter, 2019); exclude some with
+    :meth:`~lamina.optimizers.Optimizer.exclude_from_weight_decay`.
+
+    Args:
+        learning_rate: a float, a LearningRateSchedule or a zero-argument callable.
+        weight_decay: the decay rate (required, >= 0).
+        beta_1, beta_2, epsilon, amsgrad: as for :class:`Adam`.
+        clipnorm, clipvalue, global_clipnorm, name: see :class:`~lamina.optimizers.Optimizer`.
+
+    Example:
+        >>> opt = lm.optimizers.AdamW(learning_rate=1e-3, weight_decay=0.01)
+        >>> opt.exclude_from_weight_decay(var_names=["bias"])
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 amsgrad: bool = False, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str = "adamw", **kwargs: Any):
+        if weight_decay is None:
+            raise ValueError("AdamW: argument `weight_decay` must be a float. Received: "
+                             "weight_decay=None")
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, amsgrad=amsgrad, weight_decay=weight_decay,
+                         clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, name=name, **kwargs)
