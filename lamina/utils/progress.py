@@ -33,6 +33,13 @@ class ProgressBar:
         self._current = 0
         self._drawn = 0  # length of the line on screen, to blank what a shorter one leaves
 
+    def due(self, current: int) -> bool:
+        """Whether ``update(current)`` would redraw (so callers can skip computing values)."""
+        if self.verbose != 1:
+            return False
+        return (self.total is not None and current >= self.total) or \
+            time.perf_counter() - self._last_draw >= 0.05
+
     def update(self, current: int, **values: float) -> None:
         self._current = current
         self._values.update(values)

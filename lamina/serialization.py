@@ -1,0 +1,56 @@
+"""Registering classes by name, so configs (JSON) can name them and loading never runs code.
+
+Every layer, loss, metric, optimizer, initializer, regularizer, constraint and callback that can
+appear in a saved model registers here under its class name. Loading looks names up in this
+registry (plus the ``custom_objects`` the caller passes) and nowhere else.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+_REGISTRY: dict[str, dict[str, Any]] = {}
+T = TypeVar("T")
+
+
+def register(kind: str, name: str | None = None) -> Callable[[T], T]:
+    """Class decorator: ``@register("layer")`` makes the class loadable from configs."""
+    def wrap(cls: T) -> T:
+        _REGISTRY.setdefault(kind, {})[name or cls.__name__] = cls
+        return cls
+    return wrap
+
+
+def lookup(kind: str, name: str, custom_objects: dict | None = None) -> Any:
+    """The registered (or custom) object called ``name``.
+
+    Raises:
+        ValueError: naming the unknown object and what is registered.
+    """
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    table = _REGISTRY.get(kind, {})
+    found = table.get(name)
+    if found is None:  # built-in names match regardless of case ("Adam", "adam")
+        found = {k.lower(): v for k, v in table.items()}.get(name.lower())
+    if found is None:
+        known = ", ".join(sorted(_REGISTRY.get(kind, {}))) or "none"
+        raise ValueError(f"Unknown {kind} {name!r}. Pass it in custom_objects={{{name!r}: ...}}"
+                         f" when loading. Registered {kind}s: {known}.")
+    return found
+
+
+def serialize(obj: Any) -> dict:
+    """``{"class_name": ..., "config": obj.get_config()}`` for a registered object."""
+    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+
+def deserialize(kind: str, spec: dict, custom_objects: dict | None = None) -> Any:
+    """Rebuilds an object from :func:`serialize` output."""
+    if not isinstance(spec, dict) or "class_name" not in spec:
+        raise ValueError(f"Expected a {kind} config like {{'class_name': ..., 'config': ...}}, "
+                         f"received {spec!r}.")
+    cls = lookup(kind, spec["class_name"], custom_objects)
+    config = spec.get("config") or {}
+    if hasattr(cls, "from_config"):
+        return cls.from_config(config)
+    return cls(**config)
