@@ -1,4 +1,4 @@
-"""Dense: the fully connected layer ``activation(x @ kernel + bias)``."""
+"""Core layers: Dense (``activation(x @ kernel + bias)``) and friends."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +6,8 @@ from typing import Any
 from .. import activations, constraints, initializers, regularizers, serialization
 from ..ops import linalg
 from .base import InputSpec, Layer
+
+__all__ = ["Dense"]
 
 
 def _serialize(obj: Any) -> Any:
