@@ -38,7 +38,11 @@ def interpret(store: Any, ops: list[Operation], feeds: dict[int, Any]) -> dict[i
             continue
         else:
             args = [values[id(t)] for t in op.inputs]
-            value = op.prim.forward(xp, *args, **op.attrs)
+            attrs = op.attrs
+            if op.prim.effect:
+                slot = getattr(store, "_slot", lambda v: v)
+                attrs = dict(attrs, writes=tuple(slot(v) for v in attrs["writes"]))
+            value = op.prim.forward(xp, *args, **attrs)
         if out is not None:
             values[id(out)] = value
     return values

@@ -69,7 +69,8 @@ class ConcreteFunction:
     def _compile(self) -> Plan:
         leaves = nest.flatten(self.structured_outputs)
         fetched = [leaves[i] for i in self._symbolic]
-        effects = [op for op in self.graph.get_operations() if op.type == "Assign"]
+        effects = [op for op in self.graph.get_operations()
+                   if op.type == "Assign" or (op.prim is not None and op.prim.effect)]
         ops = needed_ops([*fetched, *effects], {}) if (fetched or effects) else []
         feeds = {id(p): np.empty(p.shape, p.dtype.np) for p in self.inputs}
         return compile_ops(ops, fetched, feeds, _own_slot, fuse=self._fuse)
@@ -161,6 +162,13 @@ class Function:
         if STATE.graph is not None or STATE.tapes:
             # Inside another graph, or under a tape that must see every op: run inline.
             return self.python_function(*args, **kwargs)
+        if not kwargs:
+            fast = _fast_key(args)
+            if fast is not None:
+                concrete = self._cache.get(fast[0])
+                if concrete is not None:
+                    self._last_key = fast[0]
+                    return concrete.run(fast[1])
         leaves, paths = self._leaves(args, kwargs)
         key = _key(leaves)
         concrete = self._cache.get(key)
@@ -246,6 +254,28 @@ def _input_array(leaf: Any) -> Any:
                             "graph; pass eager tensors or arrays.")
         return leaf._value
     return leaf
+
+
+def _fast_key(args: tuple) -> tuple | None:
+    """The signature key of a call whose arguments are all arrays, eager tensors or None (the
+    common case of a training step), without the general walk; None for anything else. It
+    equals what :func:`_key` gives for the same call."""
+    key = []
+    arrays = []
+    for a in args:
+        kind = type(a)
+        if kind is Tensor:
+            a = a._value
+            if a is None:
+                return None
+        elif a is None:
+            key.append(("python", "NoneType", None))
+            continue
+        elif kind is not np.ndarray:
+            return None
+        key.append(("tensor", a.shape, a.dtype.str))
+        arrays.append(a)
+    return tuple(key), arrays
 
 
 def _key(leaves: list) -> tuple:

@@ -158,7 +158,7 @@ def build_program(ops: list[Operation], fetched: list, feeds: dict[int, np.ndarr
         node = _convert(op, node_of, slot_of)
         prog.add(node)
         node_of[id(op.outputs[0])] = node
-        if node.op == ASSIGN:
+        if node.op == ASSIGN or (node.prim is not None and node.prim.effect):
             prog.effects.append(node)
     for f in fetched:
         if isinstance(f, Operation):
@@ -181,8 +181,20 @@ def _convert(op: Operation, node_of: dict[int, Node], slot_of: Any) -> Node:
         var = op.attrs["var"]
         return Node(ASSIGN, None, inputs, {"slot": slot_of(var), "how": op.attrs["how"]},
                     tuple(var.shape), var._dtype, name)
-    aval = op.prim.shape(*[Aval(i.shape, i.dtype) for i in inputs], **op.attrs)
-    return Node(op.type, op.prim, inputs, dict(op.attrs), aval.shape, aval.dtype, name)
+    attrs = dict(op.attrs)
+    if op.prim.effect:  # the variables it writes, as the objects holding their arrays here
+        attrs["writes"] = tuple(slot_of(v) for v in attrs["writes"])
+    aval = op.prim.shape(*[Aval(i.shape, i.dtype) for i in inputs], **attrs)
+    return Node(op.type, op.prim, inputs, attrs, aval.shape, aval.dtype, name)
+
+
+def written_slots(node: Node) -> tuple:
+    """The variable slots a node changes: an assign's one slot, an effect's ``writes``."""
+    if node.op == ASSIGN:
+        return (node.attrs["slot"],)
+    if node.prim is not None and node.prim.effect:
+        return tuple(node.attrs["writes"])
+    return ()
 
 
 def reinfer(node: Node) -> None:

@@ -45,17 +45,21 @@ class Primitive:
         accepts: which dtypes the promoted inputs may have (NUMERIC, FLOAT, INTEGER, ANY).
         ufunc: the NumPy ufunc name when the forward is exactly that ufunc (lets codegen
             write into preallocated buffers and fuse elementwise chains).
-        stateful: the op reads or changes state (random draws, variables): never folded,
-            merged or removed.
+        stateful: the op reads or changes state (random draws, variables): never folded or
+            merged.
+        effect: the op changes variables (listed in its ``writes`` attribute): it runs even
+            when nothing uses its output, and compiled code keeps reads of those variables
+            ordered around it.
     """
 
     __slots__ = ("name", "forward", "vjp", "shape", "inputs", "promote", "accepts", "ufunc",
-                 "stateful", "elementwise", "ready", "host", "binary_fast")
+                 "stateful", "effect", "elementwise", "ready", "host", "binary_fast")
 
     def __init__(self, name: str, forward: Callable, *, vjp: Callable | None = None,
                  shape: Callable, inputs: Sequence[str] = ("x",),
                  promote: Sequence[int] | None = None, accepts: str = NUMERIC,
-                 ufunc: str | None = None, stateful: bool = False, elementwise: bool = False):
+                 ufunc: str | None = None, stateful: bool = False, effect: bool = False,
+                 elementwise: bool = False):
         if name in REGISTRY:
             raise ValueError(f"Primitive {name!r} is already registered.")
         self.name = name
@@ -66,7 +70,8 @@ class Primitive:
         self.promote = tuple(range(len(inputs))) if promote is None else tuple(promote)
         self.accepts = accepts
         self.ufunc = ufunc
-        self.stateful = stateful
+        self.stateful = stateful or effect
+        self.effect = effect
         self.elementwise = elementwise or ufunc is not None
         # dtype categories (0 bool, 1 int, 2 float) that inputs may have without conversion
         self.ready = {NUMERIC: (0, 1, 2), FLOAT: (2,), INTEGER: (0, 1), ANY: (0, 1, 2)}[accepts]

@@ -45,6 +45,21 @@ class Adagrad(Optimizer):
         accumulator = accumulator.assign_add(gradient * gradient)
         return variable.assign_sub(learning_rate * gradient / sqrt(accumulator + self.epsilon))
 
+    def fused_slots(self) -> list[str]:
+        return ["accumulator"]
+
+    def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
+        """update_step over flat arrays, op for op (see optimizers/fused.py)."""
+        (lr,), (t, u) = scalars, scratch
+        accumulator = slots[0]
+        xp.multiply(g, g, out=t)
+        xp.add(accumulator, t, out=accumulator)
+        xp.multiply(lr, g, out=t)
+        xp.add(accumulator, w.dtype.type(self.epsilon), out=u)
+        xp.sqrt(u, out=u)
+        xp.divide(t, u, out=t)
+        xp.subtract(w, t, out=w)
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({"initial_accumulator_value": self.initial_accumulator_value,

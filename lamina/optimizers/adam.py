@@ -65,6 +65,35 @@ class Adam(Optimizer):
             v = v_hat.assign(maximum(v_hat, v))
         return variable.assign_sub((m * alpha) / (sqrt(v) + self.epsilon))
 
+    def fused_slots(self) -> list[str]:
+        return ["m", "v", "vhat"] if self.amsgrad else ["m", "v"]
+
+    def fused_scalars(self, variable: Variable) -> list[Tensor]:
+        learning_rate = self._learning_rate_for(variable)
+        return [self.step_constant("alpha", variable,
+                                   lambda: self._step_size(learning_rate, variable))]
+
+    def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
+        """update_step over flat arrays, op for op (see optimizers/fused.py)."""
+        m, v = slots[0], slots[1]
+        (alpha,), (t, u) = scalars, scratch
+        c = w.dtype.type
+        xp.subtract(g, m, out=t)
+        xp.multiply(t, c(1.0 - self.beta_1), out=t)
+        xp.add(m, t, out=m)
+        xp.square(g, out=t)
+        xp.subtract(t, v, out=t)
+        xp.multiply(t, c(1.0 - self.beta_2), out=t)
+        xp.add(v, t, out=v)
+        if self.amsgrad:
+            xp.maximum(slots[2], v, out=slots[2])
+            v = slots[2]
+        xp.multiply(m, alpha, out=t)
+        xp.sqrt(v, out=u)
+        xp.add(u, c(self.epsilon), out=u)
+        xp.divide(t, u, out=t)
+        xp.subtract(w, t, out=w)
+
     def _step_size(self, learning_rate: Tensor, variable: Variable) -> Tensor:
         """The learning rate with both bias corrections of step t folded in."""
         t = self.local_step(variable)

@@ -26,6 +26,7 @@ from ..backends import device as device_scope
 from ..graph.ir import get_default_graph, group, name_scope
 from ..ops.math import cast, maximum, sqrt, square, sum as reduce_sum
 from ..tensor import Tensor, Variable, _fmt_shape, constant
+from . import fused
 from . import schedules as _schedules
 from .schedules import LearningRateSchedule
 
@@ -408,9 +409,26 @@ class Optimizer:
         finally:
             self._step_cache = {}
 
+    # Optimizers that define fused_kernel update all variables in one fused step (fused.py)
+    # unless ``fuse`` is set to False; update_step stays the per-variable reference.
+    fused_kernel = None
+    fuse = True
+
+    def fused_slots(self) -> list[str]:
+        """Slot names, in the order fused_kernel receives the slots' flat arrays."""
+        return []
+
+    def fused_scalars(self, variable: Variable) -> list[Tensor]:
+        """The per-step scalars fused_kernel receives (default: the learning rate)."""
+        return [self._learning_rate_for(variable)]
+
     def _apply_updates(self, grads: list[Tensor], variables: list[Variable]) -> None:
         grads = self._clip_gradients(grads)
         self._apply_weight_decay(variables)
+        if fused.fusable(self, variables):
+            fused.apply_fused(self, grads, variables)
+            self.iterations.assign_add(1)
+            return
         for grad, var in zip(grads, variables):
             new_value = self.update_step(grad, var, self._learning_rate_for(var))
             if var.constraint is not None:
@@ -423,7 +441,8 @@ class Optimizer:
         if graph is None:
             return None
         updates = [op for op in graph.get_operations()[start:]
-                   if op.type == "Assign" and op.attrs["var"].initializer is not op]
+                   if (op.type == "Assign" and op.attrs["var"].initializer is not op)
+                   or (op.prim is not None and op.prim.effect)]
         return group(*updates, name=f"{self.name}/update")
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]):

@@ -70,6 +70,43 @@ class RMSprop(Optimizer):
             return variable.assign_sub(buffer)
         return variable.assign_sub(increment)
 
+    def fused_slots(self) -> list[str]:
+        names = ["velocity"]
+        if self.momentum > 0:
+            names.append("momentum")
+        if self.centered:
+            names.append("average_gradient")
+        return names
+
+    def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
+        """update_step over flat arrays, op for op (see optimizers/fused.py)."""
+        (lr,), (t, u) = scalars, scratch
+        c = w.dtype.type
+        velocity = slots[0]
+        xp.multiply(velocity, c(self.rho), out=velocity)
+        xp.square(g, out=t)
+        xp.multiply(t, c(1.0 - self.rho), out=t)
+        xp.add(velocity, t, out=velocity)
+        if self.centered:
+            average = slots[-1]
+            xp.multiply(average, c(self.rho), out=average)
+            xp.multiply(g, c(1.0 - self.rho), out=t)
+            xp.add(average, t, out=average)
+            xp.square(average, out=u)
+            xp.subtract(velocity, u, out=u)
+            xp.add(u, c(self.epsilon), out=u)
+        else:
+            xp.add(velocity, c(self.epsilon), out=u)
+        xp.multiply(g, lr, out=t)
+        xp.sqrt(u, out=u)
+        xp.divide(t, u, out=t)
+        if self.momentum > 0:
+            buffer = slots[1]
+            xp.multiply(buffer, c(self.momentum), out=buffer)
+            xp.add(buffer, t, out=buffer)
+            t = buffer
+        xp.subtract(w, t, out=w)
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,

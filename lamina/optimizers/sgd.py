@@ -53,6 +53,27 @@ class SGD(Optimizer):
             return variable.assign_add(velocity * self.momentum - step)
         return variable.assign_add(velocity)
 
+    def fused_slots(self) -> list[str]:
+        return ["momentum"] if self.momentum != 0 else []
+
+    def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
+        """update_step over flat arrays, op for op (see optimizers/fused.py)."""
+        (lr,), (t, u) = scalars, scratch
+        xp.multiply(g, lr, out=t)
+        if self.momentum == 0:
+            xp.subtract(w, t, out=w)
+            return
+        velocity = slots[0]
+        momentum = w.dtype.type(self.momentum)
+        xp.multiply(velocity, momentum, out=velocity)
+        xp.subtract(velocity, t, out=velocity)
+        if self.nesterov:
+            xp.multiply(velocity, momentum, out=u)
+            xp.subtract(u, t, out=u)
+            xp.add(w, u, out=w)
+        else:
+            xp.add(w, velocity, out=w)
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({"momentum": self.momentum, "nesterov": self.nesterov})

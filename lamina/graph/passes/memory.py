@@ -123,11 +123,12 @@ def _choose(node, k, result, end, outputs, root_end, free, writes_out, in_place,
 
 def _protect_reads(program: P.Program, position: dict[int, int], end: dict[int, int],
                    result: MemoryPlan) -> None:
-    """A read still in use after an assign to its variable must hold a copy."""
+    """A read still in use after an assign (or another write) to its variable must hold a
+    copy."""
     assigns: dict[int, list[int]] = {}
     for n in program.nodes:
-        if n.op == P.ASSIGN:
-            assigns.setdefault(id(n.attrs["slot"]), []).append(position[id(n)])
+        for slot in P.written_slots(n):
+            assigns.setdefault(id(slot), []).append(position[id(n)])
     for n in program.nodes:
         if n.op != P.READ:
             continue

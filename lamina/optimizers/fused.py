@@ -1,0 +1,144 @@
+"""Fused optimizer steps: one primitive updates every variable at once.
+
+Applied one variable at a time, an optimizer step is a dozen elementwise ops per variable:
+for a small network that is most of a training step's calls. The fused step keeps the
+variables of one optimizer (and their slots) as views into one flat array per role, copies the
+gradients into one flat gradient array, and runs the update formula once over the flat arrays.
+
+An optimizer opts in by defining ``fused_kernel(xp, params, grad, slots, scalars, scratch)``,
+written with in-place ufuncs in exactly the order of its ``update_step`` (so both give the
+same numbers), and ``fused_scalars(variable)`` (the per-step scalars, as tensors, computed in
+the graph). ``update_step`` stays the reference; tests check the two agree bit for bit.
+
+Packing: a variable joins a flat group by having its ``_value`` replaced with a view into the
+group's array. Anything that later replaces a variable's array (an eager ``assign``,
+``set_weights``) breaks that link; every fused step checks the links first (one identity test
+per variable) and repacks if needed, so the update is never applied to a stale copy.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..ops.registry import ANY, Aval, bind, defprim
+
+
+class FlatGroup:
+    """Holders (variables or session slots: objects with ``_value``) packed into one array."""
+
+    def __init__(self, xp: Any, holders: Sequence[Any]):
+        self.xp = xp
+        self.holders = list(holders)
+        shapes = [h._value.shape for h in self.holders]
+        sizes = [int(np.prod(s)) for s in shapes]
+        self.flat = xp.empty(sum(sizes), dtype=self.holders[0]._value.dtype)
+        self.views = []
+        start = 0
+        for shape, size in zip(shapes, sizes):
+            self.views.append(self.flat[start:start + size].reshape(shape))
+            start += size
+        self.pack()
+
+    def pack(self) -> None:
+        """Copies each holder's current value into its view and makes the view its value."""
+        for holder, view in zip(self.holders, self.views):
+            value = holder._value
+            if value is None:
+                raise RuntimeError(f"Attempting to use uninitialized variable "
+                                   f"{getattr(holder, 'name', holder)} in an optimizer step.")
+            if value is not view:
+                self.xp.copyto(view, value)
+                holder._value = view
+
+    def ensure(self) -> None:
+        """Repacks if any holder's array was replaced since the last step."""
+        for holder, view in zip(self.holders, self.views):
+            if holder._value is not view:
+                self.pack()
+                return
+
+
+class FusedState:
+    """The flat groups of one (optimizer, variable list): parameters, each slot, the
+    gradients and scratch space."""
+
+    def __init__(self, xp: Any, writes: Sequence[Any], roles: int):
+        count = len(writes) // roles
+        self.groups = [FlatGroup(xp, writes[r * count:(r + 1) * count]) for r in range(roles)]
+        params = self.groups[0]
+        self.grad = xp.empty_like(params.flat)
+        start = 0
+        self.grad_views = []
+        for view in params.views:
+            self.grad_views.append(self.grad[start:start + view.size].reshape(view.shape))
+            start += view.size
+        self.scratch = [xp.empty_like(params.flat) for _ in range(2)]
+        self.params = params.flat
+        self.slots = [group.flat for group in self.groups[1:]]
+        self.holders = [(h, v) for group in self.groups for h, v in zip(group.holders,
+                                                                         group.views)]
+        self.done = xp.zeros((), dtype=self.grad.dtype)
+        self.writes: tuple = ()
+
+    def ensure(self) -> None:
+        """Repacks the groups if any variable's array was replaced since the last step."""
+        for holder, view in self.holders:
+            if holder._value is not view:
+                for group in self.groups:
+                    group.ensure()
+                return
+
+
+def _state(optimizer: Any, xp: Any, writes: tuple, roles: int) -> FusedState:
+    """The optimizer's flat state for this list of variables (made on first use)."""
+    states = optimizer.__dict__.setdefault("_fused_states", {})
+    state = states.get(id(writes))
+    if state is None or state.writes is not writes:
+        state = states[id(writes)] = FusedState(xp, writes, roles)
+        state.writes = writes
+    return state
+
+
+def _step_forward(xp, *inputs, optimizer, writes, roles, grads):
+    state = _state(optimizer, xp, writes, roles)
+    state.ensure()
+    copy = xp.copyto
+    for view, g in zip(state.grad_views, inputs[:grads]):
+        copy(view, g)
+    optimizer.fused_kernel(xp, state.params, state.grad, state.slots, inputs[grads:],
+                           state.scratch)
+    return state.done
+
+
+def _step_rule(*avals, **attrs) -> Aval:
+    return Aval((), avals[0].dtype)
+
+
+FUSED_STEP = defprim("FusedOptimizerStep", _step_forward, shape=_step_rule, effect=True,
+                     promote=(), accepts=ANY, inputs=("gradient",))
+
+
+def fusable(optimizer: Any, variables: Sequence[Any]) -> bool:
+    """Whether ``optimizer`` can update ``variables`` with one fused step."""
+    if getattr(optimizer, "fused_kernel", None) is None or not optimizer.fuse:
+        return False
+    first = variables[0]
+    return all(v.constraint is None and v.dtype is first.dtype and v._device is first._device
+               and v.dtype.is_floating for v in variables)
+
+
+def apply_fused(optimizer: Any, grads: Sequence[Any], variables: Sequence[Any]) -> None:
+    """One fused update of ``variables`` (adds one node while building a graph)."""
+    roles = [variables] + [[optimizer.get_slot(v, name) for v in variables]
+                           for name in optimizer.fused_slots()]
+    writes = tuple(h for role in roles for h in role)
+    scalars = optimizer.fused_scalars(variables[0])
+    bind(FUSED_STEP, *grads, *scalars, optimizer=optimizer, writes=writes, roles=len(roles),
+         grads=len(grads))
+
+
+def scalar(value: float, dtype: _dt.DType) -> Any:
+    """A Python constant rounded as the per-variable graph rounds it (to the variable dtype)."""
+    return dtype.np.type(value)
