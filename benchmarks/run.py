@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANCHOR_PYTHON = HERE / ".anchors" / "bin" / "python"
-LAMINA_SIDE = {"lamina", "lamina_eager", "numpy"}     # run with this interpreter
+LAMINA_SIDE = {"lamina", "lamina_lowlevel", "lamina_eager", "numpy"}  # this interpreter
 ANCHORS = ["torch", "numpy", "lamina_eager"]          # what lamina is compared against
 THREADS = "2"
 

@@ -58,6 +58,8 @@ class ConcreteFunction:
         leaves = nest.flatten(outputs)
         self._symbolic = [i for i, x in enumerate(leaves)
                           if isinstance(x, Tensor) and x._value is None]
+        # The common case, one tensor out, skips the structure walk on every call.
+        self._single = isinstance(outputs, Tensor) and outputs._value is None
 
     @property
     def plan(self) -> Plan:
@@ -87,6 +89,9 @@ class ConcreteFunction:
 
     def run(self, arrays: list) -> Any:
         outs = self.plan(*arrays)
+        if self._single:
+            value = outs[0]
+            return _wrap(value, from_numpy(value.dtype), self.structured_outputs._device)
         leaves = list(nest.flatten(self.structured_outputs))
         for i, value in zip(self._symbolic, outs):
             leaves[i] = _wrap(value, from_numpy(value.dtype), leaves[i]._device)

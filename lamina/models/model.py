@@ -183,6 +183,13 @@ class Model(Layer):
         from ..saving import load_weights
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Model":
+        """Rebuilds a model; ``lm.Model.from_config`` also takes a functional model's config."""
+        if cls is Model and "nodes" in config:
+            return Functional.from_config(config, custom_objects)
+        return super().from_config(config)
+
     def get_compile_config(self) -> dict | None:
         return self._trainer.get_config() if self._trainer is not None else None
 

@@ -758,10 +758,50 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any = None, logits: Any = N
     x = _as_float(_require(logits, "logits", op))
     y = _as_tensor(_require(labels, "labels", op))
     _check_sparse_labels(y, x, op)
-    classes = _const_like(np.arange(x.shape[-1]), y)
-    picked = m.equal(expand_dims(y, -1), classes)
-    logp = log_softmax(x)
-    return m.negative(m.sum(m.where(picked, logp, m.zeros_like_scalar(logp)), -1), name=name)
+    return bind(SPARSE_XENT, x, y, name=name)
+
+
+# Sparse softmax cross-entropy is one primitive (and its gradient another): as a composite it
+# is ~30 small ops per training step, fused ~12. Both keep logits - max(logits), so the result
+# is exact for logits far apart.
+def _shift(xp, logits):
+    return logits - logits.max(axis=-1, keepdims=True)
+
+
+def _xent_forward(xp, logits, labels):
+    z = _shift(xp, logits)
+    total = xp.log(xp.exp(z).sum(axis=-1))
+    picked = xp.take_along_axis(z, labels[..., None].astype(np.intp), axis=-1)[..., 0]
+    return total - picked
+
+
+def _xent_grad_forward(xp, logits, labels, g):
+    e = xp.exp(_shift(xp, logits))
+    e /= e.sum(axis=-1, keepdims=True)
+    e -= labels[..., None] == xp.arange(logits.shape[-1])
+    e *= g[..., None]
+    return e
+
+
+def _xent_grad_vjp(h, out, logits, labels, g):
+    """Second order: d/dlogits of g * (p - onehot) is g * p * (h - sum(p * h))."""
+    p = softmax(logits)
+    ph = p * h
+    d_logits = expand_dims(g, -1) * (ph - p * m.sum(ph, -1, keepdims=True))
+    onehot = m.cast(m.equal(expand_dims(labels, -1), _const_like(
+        np.arange(logits.shape[-1]), labels)), logits.dtype)
+    return d_logits, None, m.sum(h * (p - onehot), -1)
+
+
+SPARSE_XENT_GRAD = defprim(
+    "SparseSoftmaxXentGrad", _xent_grad_forward, vjp=_xent_grad_vjp,
+    shape=lambda logits, labels, g: logits, inputs=("logits", "labels", "gradient"),
+    promote=(0, 2))
+SPARSE_XENT = defprim(
+    "SparseSoftmaxXent", _xent_forward,
+    vjp=lambda g, out, logits, labels: (bind(SPARSE_XENT_GRAD, logits, labels, g), None),
+    shape=lambda logits, labels: Aval(logits.shape[:-1], logits.dtype),
+    inputs=("logits", "labels"), promote=(0,))
 
 
 def _check_sparse_labels(y: Tensor, x: Tensor, op: str) -> None:

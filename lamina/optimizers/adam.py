@@ -69,28 +69,30 @@ class Adam(Optimizer):
         return ["m", "v", "vhat"] if self.amsgrad else ["m", "v"]
 
     def fused_scalars(self, variable: Variable) -> list[Tensor]:
-        learning_rate = self._learning_rate_for(variable)
-        return [self.step_constant("alpha", variable,
-                                   lambda: self._step_size(learning_rate, variable))]
+        return [self._learning_rate_for(variable), self.local_step(variable)]
 
     def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
         m, v = slots[0], slots[1]
-        (alpha,), (t, u) = scalars, scratch
+        (learning_rate, step), (t, u) = scalars, scratch
         c = w.dtype.type
+        k = self.fused_constant
+        # _step_size in the variable's dtype, as NumPy scalars: the graph's ops, in its order.
+        alpha = xp.asarray(learning_rate * xp.sqrt(c(1.0) - xp.power(c(self.beta_2), step)) / (
+            c(1.0) - xp.power(c(self.beta_1), step)))
         xp.subtract(g, m, out=t)
-        xp.multiply(t, c(1.0 - self.beta_1), out=t)
+        xp.multiply(t, k(1.0 - self.beta_1, w.dtype), out=t)
         xp.add(m, t, out=m)
         xp.square(g, out=t)
         xp.subtract(t, v, out=t)
-        xp.multiply(t, c(1.0 - self.beta_2), out=t)
+        xp.multiply(t, k(1.0 - self.beta_2, w.dtype), out=t)
         xp.add(v, t, out=v)
         if self.amsgrad:
             xp.maximum(slots[2], v, out=slots[2])
             v = slots[2]
         xp.multiply(m, alpha, out=t)
         xp.sqrt(v, out=u)
-        xp.add(u, c(self.epsilon), out=u)
+        xp.add(u, k(self.epsilon, w.dtype), out=u)
         xp.divide(t, u, out=t)
         xp.subtract(w, t, out=w)
 

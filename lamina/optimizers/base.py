@@ -414,6 +414,16 @@ class Optimizer:
     fused_kernel = None
     fuse = True
 
+    def fused_constant(self, value: float, dtype: Any) -> np.ndarray:
+        """``value`` as a 0-d array of ``dtype``, made once: NumPy ufuncs take 0-d arrays
+        faster than Python or NumPy scalars, and rounding to ``dtype`` matches the graph."""
+        cache = self.__dict__.setdefault("_fused_constants", {})
+        key = (value, np.dtype(dtype).str)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = np.asarray(value, dtype=dtype)
+        return found
+
     def fused_slots(self) -> list[str]:
         """Slot names, in the order fused_kernel receives the slots' flat arrays."""
         return []

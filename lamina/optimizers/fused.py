@@ -79,8 +79,8 @@ class FusedState:
         self.slots = [group.flat for group in self.groups[1:]]
         self.holders = [(h, v) for group in self.groups for h, v in zip(group.holders,
                                                                          group.views)]
+        self.all_holders = [h for h, _ in self.holders]
         self.done = xp.zeros((), dtype=self.grad.dtype)
-        self.writes: tuple = ()
 
     def ensure(self) -> None:
         """Repacks the groups if any variable's array was replaced since the last step."""
@@ -92,24 +92,43 @@ class FusedState:
 
 
 def _state(optimizer: Any, xp: Any, writes: tuple, roles: int) -> FusedState:
-    """The optimizer's flat state for this list of variables (made on first use)."""
+    """The optimizer's flat state for this list of variables (made on first use).
+
+    Every plan and eager call updating the same variables shares one state, found by the
+    variables themselves; the identity of the ``writes`` tuple is a faster first look-up.
+    """
     states = optimizer.__dict__.setdefault("_fused_states", {})
-    state = states.get(id(writes))
-    if state is None or state.writes is not writes:
-        state = states[id(writes)] = FusedState(xp, writes, roles)
-        state.writes = writes
+    fast = states.get(id(writes))
+    if fast is not None and fast[0] is writes:
+        return fast[1]
+    key = tuple(id(w) for w in writes)
+    state = states.get(key)
+    if state is None or any(h is not w for h, w in zip(state.all_holders, writes)):
+        state = states[key] = FusedState(xp, writes, roles)
+    states[id(writes)] = (writes, state)
     return state
 
 
-def _step_forward(xp, *inputs, optimizer, writes, roles, grads):
+def _step_forward(xp, *inputs, optimizer, writes, roles, grads, placed=()):
+    """``placed``: indices of gradients the compiled code already wrote into their places in
+    the flat gradient array (see ``numpy_codegen``); the others are copied in."""
     state = _state(optimizer, xp, writes, roles)
     state.ensure()
     copy = xp.copyto
-    for view, g in zip(state.grad_views, inputs[:grads]):
-        copy(view, g)
+    for i, (view, g) in enumerate(zip(state.grad_views, inputs[:grads])):
+        if i not in placed:
+            copy(view, g)
     optimizer.fused_kernel(xp, state.params, state.grad, state.slots, inputs[grads:],
                            state.scratch)
     return state.done
+
+
+def state_for(attrs: dict, xp: Any = np) -> FusedState | None:
+    """The flat state a fused step node will use, made ahead of its first run; None when its
+    variables have no values yet (a Session before its initializer ran)."""
+    if any(h._value is None for h in attrs["writes"]):
+        return None
+    return _state(attrs["optimizer"], xp, attrs["writes"], attrs["roles"])
 
 
 def _step_rule(*avals, **attrs) -> Aval:

@@ -34,7 +34,17 @@ def to_arrays(data: Any, what: str) -> Any:
                             f"{arr.dtype}.")
         return arr
 
+    if _is_nested_numbers(data):  # a Python list of samples, not a list of inputs
+        return one(data)
     return nest.map_structure(one, data)
+
+
+def _is_nested_numbers(data: Any) -> bool:
+    if not isinstance(data, (list, tuple)):
+        return False
+    leaves = nest.flatten(data)
+    return bool(leaves) and all(isinstance(v, (int, float, np.number, np.bool_))
+                                for v in leaves)
 
 
 def num_samples(*parts: tuple[str, Any]) -> int:
@@ -79,6 +89,16 @@ def take(data: Any, index: Any) -> Any:
     if data is None:
         return None
     return nest.map_structure(lambda a: a[index], data)
+
+
+def slicer(data: Any) -> Any:
+    """A function ``index -> rows of data``: direct indexing for a plain array (the common
+    case, called once per batch), a walk over the structure otherwise."""
+    if data is None:
+        return lambda index: None
+    if isinstance(data, np.ndarray):
+        return data.__getitem__
+    return lambda index: take(data, index)
 
 
 def batches(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator,

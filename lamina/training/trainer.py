@@ -124,10 +124,12 @@ class Trainer:
         several = len(self._outputs()) > 1
         for item in nest.flatten(spec) if spec is not None else []:
             if isinstance(item, str) and item.lower() in ("accuracy", "acc"):
-                metric = metrics_module.accuracy_for(item, loss, tuple(y_true.shape),
+                metric = metrics_module.accuracy_for(item, tuple(y_true.shape),
                                                      tuple(y_pred.shape))
             else:
                 metric = metrics_module.get(item)
+                if isinstance(item, str):  # Keras reports a metric under the name given
+                    metric.name = item
             if several:
                 metric.name = f"{output}_{metric.name}"
             if prefix:
@@ -265,9 +267,6 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         x, y, sample_weight = self._prepare(x, y, sample_weight, "fit")
         n = D.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
-        if class_weight is not None:
-            cw = D.class_weights(y, class_weight)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
         val = None
         if validation_data is not None:
             val = self._validation_tuple(validation_data)
@@ -276,17 +275,23 @@ class Trainer:
                                                              validation_split, n)
             val = tuple(held)
             n = D.num_samples(("x", x))
+        # After the split: as in Keras, class weights apply to training, not validation.
+        sample_weight = _with_class_weight(y, class_weight, sample_weight)
         steps = -(-n // batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, _check_int(steps_per_epoch, "steps_per_epoch", 1))
         history = cb_module.History()
-        user_callbacks = list(callbacks or [])
-        cbs = cb_module.CallbackList([history, cb_module.ProgbarLogger(verbose),
-                                      *user_callbacks], self.model,
+        user_callbacks = cb_module.as_list(callbacks)
+        progress = [cb_module.ProgbarLogger(verbose)] if verbose else []
+        # Keras's order: the user's callbacks first, so what they add to the epoch logs
+        # (learning_rate) reaches History and the progress bar.
+        cbs = cb_module.CallbackList([*user_callbacks, history, *progress], self.model,
                                      {"epochs": epochs, "steps": steps, "verbose": verbose,
                                       "samples": n})
         train = self._function("train")
         rng = np.random.default_rng(_shuffle_seed())
+        batch_hooks = cbs.wants("on_train_batch_begin") or cbs.wants("on_train_batch_end")
+        xs, ys, ws = D.slicer(x), D.slicer(y), D.slicer(sample_weight)
         self.model.stop_training = False
         cbs.call("on_train_begin")
         epoch_logs: dict = {}
@@ -294,16 +299,18 @@ class Trainer:
             self.reset_metrics()
             cbs.call("on_epoch_begin", epoch)
             for step, index in enumerate(D.batches(n, batch_size, shuffle, rng, steps)):
-                cbs.batch("on_train_batch_begin", step, dict)
-                train(D.take(x, index), D.take(y, index), D.take(sample_weight, index))
-                cbs.batch("on_train_batch_end", step, self.logs)
+                if batch_hooks:
+                    cbs.batch("on_train_batch_begin", step, dict)
+                train(xs(index), ys(index), ws(index))
+                if batch_hooks:
+                    cbs.batch("on_train_batch_end", step, self.logs)
                 if self.model.stop_training:
                     break
             epoch_logs = self.logs()
             if val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0:
                 val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                          batch_size=validation_batch_size or batch_size,
-                                         verbose=0, return_dict=True)
+                                         verbose=0, return_dict=True, callbacks=cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.call("on_epoch_end", epoch, logs=epoch_logs)
             if self.model.stop_training:
@@ -327,7 +334,7 @@ class Trainer:
             raise ValueError(f"{what} needs input data x.")
         x = D.to_arrays(x, "x")
         y = D.to_arrays(y, "y")
-        if y is None and what != "predict":
+        if y is None and not what.startswith("predict"):
             raise ValueError(f"{what} needs targets y (the labels to learn).")
         sample_weight = D.to_arrays(sample_weight, "sample_weight")
         D.check_finite(x, "x")
@@ -366,8 +373,11 @@ class Trainer:
         x, y, sample_weight = self._prepare(x, y, sample_weight, "evaluate")
         n = D.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
         total = -(-n // batch_size) if steps is None else min(steps, -(-n // batch_size))
-        cbs = cb_module.CallbackList(callbacks, self.model, {"steps": total,
-                                                             "verbose": verbose})
+        if isinstance(callbacks, cb_module.CallbackList):  # validation inside fit
+            cbs = callbacks
+        else:
+            cbs = cb_module.CallbackList(callbacks, self.model, {"steps": total,
+                                                                 "verbose": verbose})
         bar = _bar(total, verbose)
         test = self._function("test")
         self.reset_metrics()
@@ -419,9 +429,7 @@ class Trainer:
         self._check_ready("training")
         x, y, sample_weight = self._prepare(x, y, sample_weight, "train_on_batch")
         D.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
-        if class_weight is not None:
-            cw = D.class_weights(y, class_weight)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
+        sample_weight = _with_class_weight(y, class_weight, sample_weight)
         self.reset_metrics()
         self._function("train")(x, y, sample_weight)
         return _result(self.logs(), return_dict)
@@ -448,6 +456,17 @@ def _batch_size(y_pred: Any) -> Any:
     if first.shape is not None and first.shape[0] is not None:
         return first.shape[0]
     return shape(first)[0]
+
+
+def _with_class_weight(y: Any, class_weight: Any, sample_weight: Any) -> Any:
+    """``sample_weight`` times each sample's class weight (shaped like ``sample_weight``, so a
+    ``(n, 1)`` weight does not broadcast to ``(n, n)``)."""
+    if class_weight is None:
+        return sample_weight
+    cw = D.class_weights(y, class_weight)
+    if sample_weight is None:
+        return cw
+    return sample_weight * cw.reshape((-1,) + (1,) * (sample_weight.ndim - 1))
 
 
 def _batch_size_arg(batch_size: Any) -> int:

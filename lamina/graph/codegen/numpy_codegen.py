@@ -38,6 +38,7 @@ class Context:
         self.names: dict[int, str] = {}
         self.values: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
+        self.shared: dict[Any, Any] = {}   # what one node's code leaves for a later node
 
     def ref(self, obj: Any, hint: str, numbered: bool = True) -> str:
         """The closure name of ``obj``: ``hint`` plus a number (``c0``, ``S1``...)."""
@@ -77,8 +78,24 @@ def _ufunc_code(name: str) -> Callable:
     return code
 
 
+def _zero(ctx, node) -> str:
+    """A 0-d zero of the node's dtype: ufuncs take 0-d arrays faster than Python numbers."""
+    return ctx.ref(_scalar_array(0, node.dtype.np), "c")
+
+
+def _scalar_array(value: Any, dtype: Any) -> np.ndarray:
+    key = (value, np.dtype(dtype).str)
+    found = _SCALARS.get(key)
+    if found is None:
+        found = _SCALARS[key] = np.asarray(value, dtype=dtype)
+    return found
+
+
+_SCALARS: dict[tuple, np.ndarray] = {}
+
+
 def _relu(ctx, node, args, out):
-    return f"{ctx.fn('maximum')}({args[0]}, 0, out={out})"
+    return f"{ctx.fn('maximum')}({args[0]}, {_zero(ctx, node)}, out={out})"
 
 
 # Reductions call the ufunc's own reduce method: np.sum and friends add a Python-level
@@ -90,11 +107,12 @@ _REDUCERS = {"sum": "add", "max": "maximum", "min": "minimum", "prod": "multiply
 def _reduction(name: str) -> Callable:
     def code(ctx, node, args, out):
         a = node.attrs
-        reduce = ctx.ref(getattr(np, _REDUCERS.get(name, "add")).reduce, f"_{name}_reduce",
-                         numbered=False)
+        ufunc = _REDUCERS.get(name, "add")
+        reduce = ctx.ref(getattr(np, ufunc).reduce, f"_{ufunc}_reduce", numbered=False)
         line = f"{reduce}({args[0]}, axis={a['axis']!r}, keepdims={a['keepdims']}, out={out})"
         if name == "mean":
             count = int(np.prod([node.inputs[0].shape[i] for i in a["axis"]]))
+            count = ctx.ref(_scalar_array(count, node.dtype.np), "c")
             line += f"; {ctx.fn('true_divide')}({out}, {count}, out={out})"
         return line
     return code
@@ -137,7 +155,47 @@ def _fused(ctx, node, args, out):
     return "; ".join(lines)
 
 
+def _xent(ctx, node, args, out):
+    """Sparse softmax cross-entropy, rows of logits (..., C): the shifted logits, their exp
+    and its row sums stay in scratch buffers for the gradient node of the same step."""
+    logits, labels = node.inputs
+    if len(logits.shape) != 2:
+        return f"{out}[...] = {_fallback(ctx, node, args)}"
+    rows, classes = logits.shape
+    dt = node.dtype.np
+    z = ctx.ref(np.empty((rows, classes), dt), "xz")
+    e = ctx.ref(np.empty((rows, classes), dt), "xe")
+    total = ctx.ref(np.empty((rows, 1), dt), "xs")
+    ar = ctx.ref(np.arange(rows), "xr")
+    ctx.shared[(id(logits), id(labels))] = (e, total, ar)
+    return "; ".join([
+        f"{ctx.ref(np.maximum.reduce, '_maximum_reduce', False)}({args[0]}, axis=1, "
+        f"keepdims=True, out={total})",
+        f"{ctx.fn('subtract')}({args[0]}, {total}, out={z})",
+        f"{ctx.fn('exp')}({z}, out={e})",
+        f"{ctx.ref(np.add.reduce, '_add_reduce', False)}({e}, axis=1, keepdims=True, "
+        f"out={total})",
+        f"{ctx.fn('log')}({total}[:, 0], out={out})",
+        f"{ctx.fn('subtract')}({out}, {z}[{ar}, {args[1]}], out={out})"])
+
+
+def _xent_grad(ctx, node, args, out):
+    """``g * (softmax - onehot)``, from the forward node's exp and row sums when the step
+    has one (it runs first: the gradient depends on the loss)."""
+    logits, labels, _ = node.inputs
+    shared = ctx.shared.get((id(logits), id(labels)))
+    if shared is None:
+        return f"{out}[...] = {_fallback(ctx, node, args)}"
+    e, total, ar = shared
+    return "; ".join([
+        f"{ctx.fn('true_divide')}({e}, {total}, out={out})",
+        f"{out}[{ar}, {args[1]}] -= 1",
+        f"{ctx.fn('multiply')}({out}, {args[2]}[:, None], out={out})"])
+
+
 EMITTERS: dict[str, Emitter] = {
+    "SparseSoftmaxXent": Emitter(_xent),
+    "SparseSoftmaxXentGrad": Emitter(_xent_grad),
     "Relu": Emitter(_relu, in_place=True),
     "MatMul": Emitter(_matmul),
     "Sum": Emitter(_reduction("sum")),
@@ -204,7 +262,8 @@ def generate(program: P.Program, on_missing: Callable[[Any], Callable | None] | 
     mem = plan_memory(program)
     transparent = _transparent_broadcasts(program)
     ctx = Context()
-    buffers = [ctx.ref(np.empty(shape, dtype), "b")
+    placed = _place_gradients(program, mem, ctx)
+    buffers = [ctx.ref(placed[k] if k in placed else np.empty(shape, dtype), "b")
                for k, (shape, dtype) in enumerate(mem.buffers)]
     names: dict[int, str] = {}
     body: list[str] = []
@@ -251,6 +310,42 @@ def _broadcasts(node: P.Node) -> bool:
     return node.op in _BROADCASTING or (node.prim is not None and node.prim.ufunc is not None)
 
 
+def _place_gradients(program: P.Program, mem, ctx: Context) -> dict[int, Any]:
+    """Fused optimizer steps read all gradients from one flat array. A gradient computed
+    into a buffer of its own (or a reshaped view of one) gets that buffer allocated as its
+    slice of the flat array, so the step needs no copy. Returns buffer index -> array, and
+    records per node which gradients are in place (``ctx.shared``)."""
+    from ...optimizers import fused
+    arrays: dict[int, Any] = {}
+    for node in program.nodes:
+        if node.op != "FusedOptimizerStep":
+            continue
+        state = fused.state_for(node.attrs)
+        done = []
+        for i, g in enumerate(node.inputs[:node.attrs["grads"]]):
+            storage = mem.storage[id(g)]
+            if storage.kind == "view":
+                storage = mem.storage[id(storage.root)]
+            view = state.grad_views[i] if state is not None else None
+            if (view is None or storage.kind != "buffer" or storage.buffer in arrays
+                    or mem.buffers[storage.buffer][1] != view.dtype):
+                continue
+            shape = mem.buffers[storage.buffer][0]
+            if int(np.prod(shape)) == view.size:
+                arrays[storage.buffer] = view.reshape(shape)
+                done.append(i)
+        ctx.shared[id(node)] = tuple(done)
+    return arrays
+
+
+def _fused_step(ctx, node, args, out):
+    """The fused optimizer step's forward, told which gradients are already in place."""
+    attrs = dict(node.attrs, placed=frozenset(ctx.shared.get(id(node), ())))
+    fn = ctx.ref(node.prim.forward, "F_FusedOptimizerStep_")
+    return f"{fn}({ctx.ref(np, '_np', numbered=False)}, {', '.join(args)}, " \
+           f"**{ctx.ref(attrs, 'A')})"
+
+
 def _guard(ctx, slot_obj: Any, slot: str, on_missing) -> str:
     handler = on_missing(slot_obj) if on_missing else None
     if handler is None:
@@ -282,6 +377,8 @@ def _node_code(ctx, node, storage, names, buffers, on_missing) -> tuple[str, str
         name = buffers[storage.buffer]
         return emitter.code(ctx, node, args, name), name
     name = f"t{k}"
+    if node.op == "FusedOptimizerStep":
+        return f"{name} = {_fused_step(ctx, node, args, None)}", name
     if emitter is not None and emitter.view:
         return f"{name} = {emitter.code(ctx, node, args, None)}", name
     if emitter is not None and node.static:

@@ -2,8 +2,9 @@
 
 Rewrites that keep every value the same, bit for bit:
   * no-ops disappear: identity, stop_gradient, casts to the same dtype, reshapes/squeezes/
-    transposes that change nothing, ``x + 0``, ``x - 0``, ``x * 1``, ``x / 1``, ``-(-x)``;
-  * two transposes in a row become one;
+    transposes that change nothing, reductions over no axes, ``x + 0``, ``x - 0``, ``x * 1``,
+    ``x / 1``, ``-(-x)``;
+  * two transposes in a row become one; a select on a constant condition picks its branch;
   * the shape-polymorphic gradient helpers (SumToLike, BroadcastLike, ReshapeLike, FillLike,
     Size, Shape) become plain static ops now that every shape is known.
 A rewrite applies only when the result has exactly the node's shape and dtype.
@@ -30,7 +31,12 @@ def _const_all(node: P.Node, value: float) -> bool:
     return node.op == P.CONST and bool(np.all(node.attrs["value"] == value))
 
 
+_REDUCTIONS = ("Sum", "Mean", "Max", "Min", "Prod", "All", "Any")
+
+
 def _unchanged(node: P.Node, emit) -> P.Node | None:
+    if node.op in _REDUCTIONS and not node.attrs["axis"] and _same(node.inputs[0], node):
+        return node.inputs[0]   # a reduction over no axes
     if node.op in _VIEWS_OF_INPUT and node.inputs and _same(node.inputs[0], node):
         if node.op == "Transpose" and tuple(node.attrs["perm"]) != tuple(range(len(node.shape))):
             return None
@@ -51,6 +57,16 @@ def _arithmetic(node: P.Node, emit) -> P.Node | None:
     if node.op in ("Add", "Mul") and _const_all(x, neutral) and _same(y, node):
         return y
     return None
+
+
+def _constant_select(node: P.Node, emit) -> P.Node | None:
+    """``where(c, x, y)`` with a constant condition that is all true (all false) is x (y)."""
+    if node.op != "Select" or node.inputs[0].op != P.CONST:
+        return None
+    condition = node.inputs[0].attrs["value"]
+    chosen = node.inputs[1] if np.all(condition) else (
+        node.inputs[2] if not np.any(condition) else None)
+    return chosen if chosen is not None and _same(chosen, node) else None
 
 
 def _double_transpose(node: P.Node, emit) -> P.Node | None:
@@ -106,7 +122,8 @@ def _emit(emit, node: P.Node) -> P.Node:
     return node
 
 
-RULES = (_unchanged, _arithmetic, _double_transpose, _lower_like, _static_values)
+RULES = (_unchanged, _arithmetic, _constant_select, _double_transpose, _lower_like,
+         _static_values)
 
 
 def run(program: P.Program) -> bool:
