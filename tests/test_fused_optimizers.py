@@ -82,3 +82,29 @@ def test_constrained_variables_take_the_per_variable_path():
     v = lm.Variable([-1.0, 2.0], constraint=lm.constraints.NonNeg())
     lm.optimizers.SGD(0.1).apply_gradients([(lm.tensor([1.0, 1.0]), v)])
     np.testing.assert_allclose(v.numpy(), [0.0, 1.9])
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda: lm.optimizers.Adam(0.01), lambda: lm.optimizers.Adam(0.01, amsgrad=True),
+    lambda: lm.optimizers.SGD(0.1), lambda: lm.optimizers.SGD(0.1, momentum=0.9),
+    lambda: lm.optimizers.SGD(0.1, momentum=0.9, nesterov=True)])
+def test_numba_kernels_equal_numpy_kernels(make_opt, monkeypatch):
+    """Above NUMBA_MIN_SIZE parameters the optional numba kernels run; they must give the
+    NumPy kernels' numbers exactly (and the per-variable reference's)."""
+    pytest.importorskip("numba")
+    from lamina.optimizers.base import NUMBA_MIN_SIZE
+
+    def run(numba_on: str, fuse: bool):
+        monkeypatch.setenv("LAMINA_NUMBA", numba_on)
+        rng = np.random.default_rng(1)
+        w = lm.Variable(rng.standard_normal(NUMBA_MIN_SIZE + 7).astype(np.float32))
+        opt = make_opt()
+        opt.fuse = fuse
+        for step in range(3):
+            g = rng.standard_normal(w.shape).astype(np.float32)
+            opt.apply_gradients([(lm.tensor(g), w)])
+        return w.numpy()
+
+    reference = run("0", fuse=False)
+    np.testing.assert_array_equal(run("0", fuse=True), reference)
+    np.testing.assert_array_equal(run("1", fuse=True), reference)

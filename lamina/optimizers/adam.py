@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..ops.math import maximum, pow, sqrt, square
 from ..tensor import Tensor, Variable
-from .base import Optimizer, check_number
+from . import numba_kernels
+from .base import NUMBA_MIN_SIZE, Optimizer, check_number
 
 
 class Adam(Optimizer):
@@ -80,6 +83,9 @@ class Adam(Optimizer):
         # _step_size in the variable's dtype, as NumPy scalars: the graph's ops, in its order.
         alpha = xp.asarray(learning_rate * xp.sqrt(c(1.0) - xp.power(c(self.beta_2), step)) / (
             c(1.0) - xp.power(c(self.beta_1), step)))
+        if xp is np and w.size >= NUMBA_MIN_SIZE and numba_kernels.available():
+            numba_kernels.run_adam(self, w, g, slots, alpha)
+            return
         xp.subtract(g, m, out=t)
         xp.multiply(t, k(1.0 - self.beta_1, w.dtype), out=t)
         xp.add(m, t, out=m)

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor, Variable
-from .base import Optimizer, check_number
+from . import numba_kernels
+from .base import NUMBA_MIN_SIZE, Optimizer, check_number
 
 
 class SGD(Optimizer):
@@ -59,6 +62,9 @@ class SGD(Optimizer):
     def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
         (lr,), (t, u) = scalars, scratch
+        if xp is np and w.size >= NUMBA_MIN_SIZE and numba_kernels.available():
+            numba_kernels.run_sgd(self, w, g, slots, lr)
+            return
         xp.multiply(g, lr, out=t)
         if self.momentum == 0:
             xp.subtract(w, t, out=w)

@@ -104,6 +104,13 @@ _REDUCERS = {"sum": "add", "max": "maximum", "min": "minimum", "prod": "multiply
              "all": "logical_and", "any": "logical_or"}
 
 
+def _relu_grad(ctx, node, args, out):
+    g, x = args
+    mask = ctx.ref(np.empty(node.shape, dtype=bool), "m")
+    return (f"{ctx.fn('greater')}({x}, {_zero(ctx, node)}, out={mask}); "
+            f"{ctx.fn('multiply')}({g}, {mask}, out={out})")
+
+
 def _reduction(name: str) -> Callable:
     def code(ctx, node, args, out):
         a = node.attrs
@@ -197,6 +204,7 @@ EMITTERS: dict[str, Emitter] = {
     "SparseSoftmaxXent": Emitter(_xent),
     "SparseSoftmaxXentGrad": Emitter(_xent_grad),
     "Relu": Emitter(_relu, in_place=True),
+    "ReluGrad": Emitter(_relu_grad, in_place=True),
     "MatMul": Emitter(_matmul),
     "Sum": Emitter(_reduction("sum")),
     "Mean": Emitter(_reduction("mean")),
