@@ -27,7 +27,7 @@ from .graph.session import Session
 from .graph.function import function
 from . import optimizers, datasets  # noqa: F401  (lm.optimizers.*, lm.datasets.*)
 from . import (activations, callbacks, constraints, initializers, layers, losses, metrics,
-               models, regularizers, utils)  # noqa: F401
+               models, regularizers, saving, utils, wrappers)  # noqa: F401
 from .models import Input, Model, Sequential  # noqa: F401
 
 bool = bool_  # noqa: A001  (lm.bool, as in the API)

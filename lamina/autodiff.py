@@ -360,8 +360,14 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None) -> list:
     targets = nest.flatten(ys)
     sources = nest.flatten(xs)
     seeds = _seeds(targets, grad_ys)
-    wanted = {id(x): x for x in sources}
-    entries = [op for op in graph.get_operations() if op.prim is not None
-               and op.prim.vjp is not None]
+    operations = graph.get_operations()
+    # An eager variable (a layer's weight, say) enters the graph through ReadVariable nodes:
+    # its gradient is the sum of its reads' gradients.
+    reads: dict[int, list[Tensor]] = {}
+    for op in operations:
+        if op.type == "ReadVariable":
+            reads.setdefault(id(op.attrs["var"]), []).append(op.outputs[0])
+    wanted = _wanted(sources, reads)
+    entries = [op for op in operations if op.prim is not None and op.prim.vjp is not None]
     found = backward(entries, seeds, wanted)
-    return [found.get(id(x)) for x in sources]
+    return [_source_grad(x, found, reads, "none") for x in sources]

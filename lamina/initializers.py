@@ -243,7 +243,8 @@ _ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal":
             "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
             "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
             "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-            "orthogonal": Orthogonal, "identity": Identity}
+            "orthogonal": Orthogonal, "identity": Identity,
+            "uniform": RandomUniform, "normal": RandomNormal}  # Keras's short names
 
 
 def get(identifier: Any) -> Initializer:

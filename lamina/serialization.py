@@ -6,6 +6,7 @@ registry (plus the ``custom_objects`` the caller passes) and nowhere else.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, TypeVar
 
 _REGISTRY: dict[str, dict[str, Any]] = {}
@@ -52,5 +53,8 @@ def deserialize(kind: str, spec: dict, custom_objects: dict | None = None) -> An
     cls = lookup(kind, spec["class_name"], custom_objects)
     config = spec.get("config") or {}
     if hasattr(cls, "from_config"):
+        # Classes whose configs name user objects (Lambda's function) look them up here too.
+        if custom_objects and "custom_objects" in inspect.signature(cls.from_config).parameters:
+            return cls.from_config(config, custom_objects=custom_objects)
         return cls.from_config(config)
     return cls(**config)

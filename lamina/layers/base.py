@@ -32,8 +32,8 @@ def unique_name(prefix: str) -> str:
 
 def snake_case(name: str) -> str:
     """``BatchNormalization`` -> ``batch_normalization``; ``Conv2D`` -> ``conv2d``."""
-    out = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
-    out = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", out)
+    out = re.sub(r"(?<=[a-z])([A-Z])", r"_\1", name)
+    out = re.sub(r"(?<=[A-Za-z0-9])([A-Z][a-z])", r"_\1", out)  # "2D" stays whole
     return out.lower()
 
 
@@ -274,13 +274,14 @@ class Layer:
             self._build_input_shape = shapes
             self._build_from(shapes)
 
-    def _build_from(self, shapes: Any) -> None:
+    def _build_from(self, shapes: Any, *more_shapes: Any) -> None:
         """Runs ``build`` eagerly and unrecorded: weights are eager variables even when the
-        layer is first called while a graph is being built or traced."""
+        layer is first called while a graph is being built or traced. Layers whose ``build``
+        takes several shapes (MultiHeadAttention: query, value, key) pass the rest after."""
         saved = STATE.graph, STATE.graph_stack, STATE.tapes
         STATE.graph, STATE.graph_stack, STATE.tapes = None, [], []
         try:
-            self.build(shapes)
+            self.build(shapes, *more_shapes)
         finally:
             STATE.graph, STATE.graph_stack, STATE.tapes = saved
         self.built = True

@@ -64,6 +64,17 @@ def _optional_non_negative(value: Any, what: str, owner: str) -> float | None:
     return None if value is None else check_number(value, what, owner, low=0.0)
 
 
+def _graph_trainable_variables(graph: Any) -> list[Variable]:
+    """The graph's own trainable variables, then the eager ones it reads (layer weights,
+    which layers create eagerly), each once."""
+    found: list[Variable] = [v for v in graph.variables if v.trainable]
+    for op in graph.get_operations():
+        var = op.attrs.get("var") if op.type == "ReadVariable" else None
+        if var is not None and var.trainable and not any(var is v for v in found):
+            found.append(var)
+    return found
+
+
 class Optimizer:
     """Base class of optimizers (Keras 3 names and behaviour).
 
@@ -546,7 +557,7 @@ class Optimizer:
         if callable(var_list):
             var_list = var_list()
         if var_list is None:
-            var_list = [v for v in get_default_graph().variables if v.trainable]
+            var_list = _graph_trainable_variables(get_default_graph())
             if not var_list:
                 raise ValueError("minimize found no trainable variables in the graph: create "
                                  "lm.Variable objects in it or pass var_list.")

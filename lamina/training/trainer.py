@@ -147,9 +147,10 @@ class Trainer:
         for metric in self.metric_objects():
             metric.reset_state()
 
-    def logs(self) -> dict[str, float]:
-        """The current value of the loss and every metric."""
-        return {metric.name: float(metric.result()) for metric in self.metric_objects()}
+    def logs(self) -> dict[str, Any]:
+        """The current value of the loss and every metric: a float, or a NumPy array for a
+        vector-valued metric (``F1Score()``, ``Precision(thresholds=[...])``), as in Keras."""
+        return {metric.name: _log_value(metric.result()) for metric in self.metric_objects()}
 
     # ---- one step ---------------------------------------------------------------------------
     def compute_loss(self, y: Any, y_pred: Any, sample_weight: Any) -> tuple[Tensor, list]:
@@ -345,7 +346,29 @@ class Trainer:
             if np.any(nest.flatten(sample_weight)[0] < 0):
                 raise ValueError("sample_weight must not be negative.")
         self._check_input_shapes(x)
+        if y is not None:
+            self._check_class_labels(y)
         return x, y, sample_weight
+
+    def _check_class_labels(self, y: Any) -> None:
+        """Labels for a sparse cross-entropy must index the output's classes: out of range
+        they fail deep inside a step or, if negative, silently pick a class from the end."""
+        outputs = getattr(self.model, "outputs", None) or []
+        if len(outputs) != len(self._outputs()):
+            return
+        losses = self._losses or [losses_module.get(s)
+                                  for s in self._per_output(self.loss, "loss")]
+        for name, loss, labels, out in zip(self._outputs(), losses, self._targets(y), outputs):
+            ignore = _sparse_ignore_class(loss)
+            units = out.shape[-1] if out.shape else None
+            if ignore is False or labels is None or not units:
+                continue
+            valid = labels if ignore is None else labels[labels != ignore]
+            if valid.size and (valid.min() < 0 or valid.max() >= units):
+                raise ValueError(
+                    f"Output {name!r} of model {self.model.name!r} has {units} classes, so "
+                    f"sparse_categorical_crossentropy expects labels in [0, {units - 1}], "
+                    f"received labels from {valid.min()} to {valid.max()}.")
 
     def _check_input_shapes(self, x: Any) -> None:
         """Data must fit the model's declared inputs (when it has them): a clear error now,
@@ -456,6 +479,18 @@ def _batch_size(y_pred: Any) -> Any:
     if first.shape is not None and first.shape[0] is not None:
         return first.shape[0]
     return shape(first)[0]
+
+
+def _log_value(value: Any) -> Any:
+    array = np.asarray(value)
+    return float(array) if array.ndim == 0 else array
+
+
+def _sparse_ignore_class(loss: Any) -> Any:
+    """False if ``loss`` is not a sparse cross-entropy, else its ignore_class (or None)."""
+    if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
+        return loss.fn_kwargs.get("ignore_class")
+    return None if loss is losses_module.sparse_categorical_crossentropy else False
 
 
 def _with_class_weight(y: Any, class_weight: Any, sample_weight: Any) -> Any:

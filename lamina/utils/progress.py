@@ -97,4 +97,6 @@ def _fmt_time(seconds: float) -> str:
 
 
 def _fmt_value(v: float) -> str:
+    if hasattr(v, "__len__"):  # a vector-valued metric shows its mean, as in Keras
+        v = float(sum(v) / max(len(v), 1))
     return f"{v:.4f}" if abs(v) >= 1e-3 or v == 0 else f"{v:.4e}"

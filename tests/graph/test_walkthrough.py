@@ -114,3 +114,22 @@ def test_graph_mode_training_with_gradients():
         for _ in range(100):
             sess.run(train, feed_dict={x: [1.0, 2.0, -1.0]})
         assert abs(sess.run(w) - 3.0) < 1e-4
+
+
+def test_graph_mode_training_of_eagerly_built_layers():
+    """Layers build their weights eagerly; in a graph they are read through ReadVariable
+    nodes, and minimize() must still find their gradients."""
+    rng = np.random.default_rng(0)
+    x_data = rng.standard_normal((32, 3)).astype(np.float32)
+    y_data = x_data @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+    lm.disable_eager_execution()
+    x = lm.placeholder(lm.float32, (None, 3))
+    y = lm.placeholder(lm.float32, (None, 1))
+    layer = lm.layers.Dense(1)
+    loss = lm.mean(lm.square(layer(x) - y))
+    train = lm.optimizers.SGD(0.1).minimize(loss)
+    with lm.Session() as sess:
+        sess.run(lm.global_variables_initializer())
+        for _ in range(200):
+            sess.run(train, {x: x_data, y: y_data})
+        assert sess.run(loss, {x: x_data, y: y_data}) < 1e-4
