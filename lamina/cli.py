@@ -12,6 +12,7 @@ from pathlib import Path
 __all__ = ["main"]
 
 DEMOS = ("iris",)
+DEFAULT_OUT = "lamina-demo-output"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="passes over the training data (default 100)")
     demo.add_argument("--seed", type=_seed, default=0,
                       help="random seed, for a repeatable run (default 0)")
-    demo.add_argument("--out", default=".",
-                      help="folder for the training-curve PNG (default: here)")
+    demo.add_argument("--out", default=DEFAULT_OUT,
+                      help=f"folder for the training-curve PNG (default: ./{DEFAULT_OUT})")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 

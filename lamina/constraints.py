@@ -71,18 +71,16 @@ _ALIASES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm}
 
 
 def get(identifier: Any) -> Constraint | None:
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier.lower()) or serialization.lookup("constraint",
-                                                                        identifier)
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint {identifier!r}: expected 'max_norm', "
-                     "'non_neg', 'unit_norm', a config dict or a Constraint.")
+    """A constraint from a name, a config dict, an instance or a callable (None: none).
+
+    Example:
+        >>> lm.constraints.get({"class_name": "MaxNorm", "config": {"max_value": 3}}).max_value
+        3.0
+    """
+    if identifier is None:
+        return None
+    return serialization.get("constraint", identifier, Constraint, _ALIASES,
+                             "'max_norm', 'non_neg', 'unit_norm', a config dict or a Constraint")
 
 
 def serialize(constraint: Constraint) -> dict:

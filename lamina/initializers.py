@@ -248,20 +248,14 @@ _ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal":
 
 
 def get(identifier: Any) -> Initializer:
-    """An initializer from a name, a config dict, an instance or a callable."""
-    if isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier) or _ALIASES.get(identifier.lower())
-        if cls is None:
-            cls = serialization.lookup("initializer", identifier)
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer {identifier!r}: expected a name such as "
-                     f"'glorot_uniform', a config dict or an Initializer.")
+    """An initializer from a name, a config dict, an instance or a callable.
+
+    Example:
+        >>> lm.initializers.get("he_normal")
+        HeNormal({'seed': None})
+    """
+    return serialization.get("initializer", identifier, Initializer, _ALIASES,
+                             "a name such as 'glorot_uniform', a config dict or an Initializer")
 
 
 def serialize(initializer: Initializer) -> dict:

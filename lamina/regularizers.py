@@ -80,18 +80,16 @@ _ALIASES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
 
 
 def get(identifier: Any) -> Regularizer | None:
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier.lower()) or serialization.lookup("regularizer",
-                                                                        identifier)
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer {identifier!r}: expected 'l1', 'l2', "
-                     "'l1_l2', a config dict or a Regularizer.")
+    """A regularizer from a name, a config dict, an instance or a callable (None: none).
+
+    Example:
+        >>> lm.regularizers.get("l2").l2
+        0.01
+    """
+    if identifier is None:
+        return None
+    return serialization.get("regularizer", identifier, Regularizer, _ALIASES,
+                             "'l1', 'l2', 'l1_l2', a config dict or a Regularizer")
 
 
 def serialize(regularizer: Regularizer) -> dict:

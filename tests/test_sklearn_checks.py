@@ -9,33 +9,19 @@ pytest.importorskip("sklearn")
 
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-import lamina as lm  # noqa: E402
 from lamina.wrappers import (MLPClassifier, MLPRegressor, SKLearnClassifier,  # noqa: E402
                              SKLearnRegressor)
+from tests.sklearn_builders import build_classifier, build_regressor  # noqa: E402
 
 
-def build_classifier(X, y, hidden=16):
-    """A softmax classifier for the one-hot targets SKLearnClassifier passes."""
-    model = lm.Sequential([lm.Input(shape=(X.shape[1],)),
-                           lm.layers.Dense(hidden, activation="relu"),
-                           lm.layers.Dense(y.shape[1], activation="softmax")])
-    model.compile(optimizer=lm.optimizers.Adam(0.01), loss="categorical_crossentropy")
-    return model
-
-
-def build_regressor(X, y, hidden=16):
-    model = lm.Sequential([lm.Input(shape=(X.shape[1],)),
-                           lm.layers.Dense(hidden, activation="relu"),
-                           lm.layers.Dense(y.shape[1])])
-    model.compile(optimizer=lm.optimizers.Adam(0.01), loss="mse")
-    return model
-
+# Larger and slower-learning than the test_wrappers.py defaults (hidden=8, rate 0.02).
+CHECKED_MODEL = {"hidden": 16, "learning_rate": 0.01}
 
 ESTIMATORS = [
     MLPClassifier(hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01),
     MLPRegressor(hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01),
-    SKLearnClassifier(build_classifier, fit_kwargs={"epochs": 50}),
-    SKLearnRegressor(build_regressor, fit_kwargs={"epochs": 50}),
+    SKLearnClassifier(build_classifier, model_kwargs=CHECKED_MODEL, fit_kwargs={"epochs": 50}),
+    SKLearnRegressor(build_regressor, model_kwargs=CHECKED_MODEL, fit_kwargs={"epochs": 50}),
 ]
 
 

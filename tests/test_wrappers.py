@@ -26,28 +26,13 @@ from lamina.wrappers import (MLPClassifier, MLPRegressor, SKLearnClassifier,  # 
                              SKLearnRegressor)
 from lamina.wrappers._network import MLPLoss, PenalizedDense  # noqa: E402
 from tests.layers.harness import check_layer  # noqa: E402
+from tests.sklearn_builders import build_classifier, build_regressor  # noqa: E402
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 RNG = np.random.RandomState(0)
 X_REG = RNG.rand(150, 4)
 Y_REG = X_REG @ [1.0, 2.0, -1.0, 0.5] + 0.1
 X_ML, Y_ML = make_multilabel_classification(n_samples=150, n_classes=3, random_state=0)
-
-
-def build_classifier(X, y, hidden=8):
-    model = lm.Sequential([lm.Input(shape=(X.shape[1],)),
-                           lm.layers.Dense(hidden, activation="relu"),
-                           lm.layers.Dense(y.shape[1], activation="softmax")])
-    model.compile(optimizer=lm.optimizers.Adam(0.02), loss="categorical_crossentropy")
-    return model
-
-
-def build_regressor(X, y, hidden=8):
-    model = lm.Sequential([lm.Input(shape=(X.shape[1],)),
-                           lm.layers.Dense(hidden, activation="relu"),
-                           lm.layers.Dense(y.shape[1])])
-    model.compile(optimizer=lm.optimizers.Adam(0.02), loss="mse")
-    return model
 
 
 def quiet_fit(estimator, X, y, **kwargs):

@@ -8,11 +8,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import constraints, initializers, regularizers, serialization
+from .. import serialization
 from ..ops import math as m
 from ..ops import nn, rules
+from ._arguments import add_weight_with_options, set_weight_options, weight_options_config
 from .base import InputSpec, Layer
-from .core import _serialize
 
 __all__ = ["LeakyReLU", "ReLU", "Softmax", "ELU", "PReLU"]
 
@@ -181,9 +181,7 @@ class PReLU(Layer):
                  alpha_constraint: Any = None, shared_axes: int | Sequence[int] | None = None,
                  **kwargs: Any):
         super().__init__(**kwargs)
-        self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = constraints.get(alpha_constraint)
+        set_weight_options(self, "alpha", alpha_initializer, alpha_regularizer, alpha_constraint)
         self.shared_axes = _shared_axes(shared_axes)
 
     def build(self, input_shape: tuple) -> None:
@@ -200,9 +198,7 @@ class PReLU(Layer):
         if None in param_shape:
             raise ValueError(f"PReLU layer {self.name!r} needs known sizes on the axes that "
                              f"are not shared, received input shape {input_shape}.")
-        self.alpha = self.add_weight("alpha", param_shape, initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer,
-                                     constraint=self.alpha_constraint)
+        self.alpha = add_weight_with_options(self, "alpha", param_shape)
         fixed = {axis: size for axis, size in enumerate(input_shape)
                  if axis > 0 and axis not in self.shared_axes}
         self.input_spec = InputSpec(ndim=ndim, axes=fixed)
@@ -212,10 +208,7 @@ class PReLU(Layer):
 
     def get_config(self) -> dict:
         shared = None if not self.shared_axes else list(self.shared_axes)
-        return {**super().get_config(),
-                "alpha_initializer": _serialize(self.alpha_initializer),
-                "alpha_regularizer": _serialize(self.alpha_regularizer),
-                "alpha_constraint": _serialize(self.alpha_constraint),
+        return {**super().get_config(), **weight_options_config(self, "alpha"),
                 "shared_axes": shared}
 
 

@@ -20,12 +20,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import constraints, initializers, regularizers, serialization
+from .. import regularizers, serialization
 from ..ops import linalg, nn
 from ..ops.math import cast, logical_and, where
 from ..tensor import Tensor, _fmt_shape, convert
+from ._arguments import (add_weight_with_options, flag, fraction, positive_int, seed_or_none,
+                         serialize_or_none, set_weight_options, weight_options_config)
 from .base import Layer
-from .core import _serialize, positive_int
 
 __all__ = ["MultiHeadAttention"]
 
@@ -81,28 +82,15 @@ class MultiHeadAttention(Layer):
         self.key_dim = positive_int(key_dim, "key_dim", layer)
         self.value_dim = self.key_dim if value_dim is None else positive_int(
             value_dim, "value_dim", layer)
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.number)) or \
-                not 0 <= dropout < 1:
-            raise ValueError(f"{layer}: dropout must be a number in [0, 1), received "
-                             f"{dropout!r}.")
-        self.dropout = float(dropout)
-        if not isinstance(use_bias, (bool, np.bool_)):
-            raise TypeError(f"{layer}: use_bias must be True or False, received {use_bias!r}.")
-        self.use_bias = bool(use_bias)
+        self.dropout = fraction(dropout, "dropout", layer)
+        self.use_bias = flag(use_bias, "use_bias", layer)
         self._output_shape = _output_shape(output_shape)
         self.attention_axes = _attention_axes(attention_axes)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer,
+                           kernel_constraint)
+        set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(
-                seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"{layer}: seed must be a non-negative int or None, received "
-                             f"{seed!r}.")
-        self.seed = seed
+        self.seed = seed_or_none(seed, layer)
 
     # ---- building -------------------------------------------------------------------------------
     def __call__(self, query: Any, value: Any, key: Any = None, **kwargs: Any) -> Any:
@@ -138,12 +126,9 @@ class MultiHeadAttention(Layer):
             "attention_output", (heads, self.value_dim, *out), out)
 
     def _dense(self, name: str, kernel_shape: tuple, bias_shape: tuple) -> tuple:
-        kernel = self.add_weight(f"{name}/kernel", kernel_shape, self.kernel_initializer,
-                                 regularizer=self.kernel_regularizer,
-                                 constraint=self.kernel_constraint)
-        bias = self.add_weight(f"{name}/bias", bias_shape, self.bias_initializer,
-                               regularizer=self.bias_regularizer,
-                               constraint=self.bias_constraint) if self.use_bias else None
+        kernel = add_weight_with_options(self, f"{name}/kernel", kernel_shape, "kernel")
+        bias = add_weight_with_options(self, f"{name}/bias", bias_shape, "bias") \
+            if self.use_bias else None
         return kernel, bias
 
     def compute_output_shape(self, query_shape: Sequence, value_shape: Sequence,
@@ -233,13 +218,9 @@ class MultiHeadAttention(Layer):
                     self._output_shape),
                 "attention_axes": None if self.attention_axes is None else list(
                     self.attention_axes),
-                "kernel_initializer": _serialize(self.kernel_initializer),
-                "bias_initializer": _serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize(self.kernel_regularizer),
-                "bias_regularizer": _serialize(self.bias_regularizer),
-                "activity_regularizer": _serialize(self.activity_regularizer),
-                "kernel_constraint": _serialize(self.kernel_constraint),
-                "bias_constraint": _serialize(self.bias_constraint), "seed": self.seed}
+                **weight_options_config(self, "kernel", "bias"),
+                "activity_regularizer": serialize_or_none(self.activity_regularizer),
+                "seed": self.seed}
 
 
 def _output_shape(value: Any) -> tuple | None:

@@ -7,8 +7,8 @@ The arithmetic is ``lm.nn``'s: Conv1D and Conv2D call ``lm.nn.conv1d``/``conv2d`
 transposed and depthwise convolutions are built here from the im2col primitive pair
 (``ExtractPatches``/``CombinePatches``) those rest on, so their gradients come for free.
 
-The argument and shape helpers at the top (``int_tuple``, ``standard_padding``,
-``standard_format``, ``output_length``, ``window_error``...) are shared with pooling.py.
+The window and shape helpers at the top (``int_tuple``, ``standard_padding``,
+``output_length``, ``window_error``...) are shared with pooling.py.
 """
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers, serialization
+from .. import activations, regularizers, serialization
 from ..ops import nn as nn_ops
 from ..ops.linalg import einsum
 from ..ops.registry import bind
 from ..ops.shape import concat, pad, reshape, split, tile, transpose
 from ..tensor import Tensor, _fmt_shape
+from ._arguments import (add_weight_with_options, positive_int, serialize_or_none,
+                         set_weight_options, standard_data_format, weight_options_config)
 from .base import InputSpec, Layer
 
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
@@ -29,11 +31,6 @@ __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableC
 
 
 # ---- argument helpers (shared with pooling.py) ----------------------------------------------
-def serialize_or_none(obj: Any) -> Any:
-    """An initializer/regularizer/constraint as config data (None stays None)."""
-    return None if obj is None else serialization.serialize(obj)
-
-
 def int_tuple(value: Any, rank: int, what: str, owner: str, minimum: int = 1
               ) -> tuple[int, ...]:
     """Keras's ``kernel_size``/``strides``/... forms: one int, or ``rank`` ints."""
@@ -55,17 +52,6 @@ def standard_padding(padding: Any, owner: str, allowed: Sequence[str] = ("valid"
         raise ValueError(f"{owner}: padding must be one of {tuple(allowed)} (case-insensitive), "
                          f"received padding={padding!r}.")
     return padding.lower()
-
-
-def standard_format(data_format: Any, owner: str) -> str:
-    """``None`` means channels_last (Keras's default image_data_format)."""
-    if data_format is None:
-        return "channels_last"
-    if not isinstance(data_format, str) or data_format.lower() not in (
-            "channels_last", "channels_first"):
-        raise ValueError(f"{owner}: data_format must be 'channels_last' or 'channels_first', "
-                         f"received data_format={data_format!r}.")
-    return data_format.lower()
 
 
 def nn_format(data_format: str, rank: int) -> str:
@@ -133,7 +119,7 @@ class _BaseConv(Layer):
         self.strides = int_tuple(strides, self.rank, "strides", owner)
         self.dilation_rate = int_tuple(dilation_rate, self.rank, "dilation_rate", owner)
         self.padding = standard_padding(padding, owner, self._paddings)
-        self.data_format = standard_format(data_format, owner)
+        self.data_format = standard_data_format(data_format, owner)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{owner}: strides > 1 is not supported together with "
                              f"dilation_rate > 1, received strides={self.strides} and "
@@ -141,21 +127,9 @@ class _BaseConv(Layer):
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self._set_options("bias", bias_initializer, bias_regularizer, bias_constraint)
+        set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.bias = None
         self.input_spec = InputSpec(ndim=self.rank + 2)
-
-    def _set_options(self, prefix: str, initializer: Any, regularizer: Any,
-                     constraint: Any) -> None:
-        setattr(self, f"{prefix}_initializer", initializers.get(initializer))
-        setattr(self, f"{prefix}_regularizer", regularizers.get(regularizer))
-        setattr(self, f"{prefix}_constraint", constraints.get(constraint))
-
-    def _add(self, prefix: str, shape: tuple) -> Any:
-        name = prefix if prefix in ("kernel", "bias") else f"{prefix}_kernel"
-        return self.add_weight(name, shape, getattr(self, f"{prefix}_initializer"),
-                               regularizer=getattr(self, f"{prefix}_regularizer"),
-                               constraint=getattr(self, f"{prefix}_constraint"))
 
     @property
     def _channel_axis(self) -> int:
@@ -173,7 +147,7 @@ class _BaseConv(Layer):
         self._check_fits(input_shape)
         self._build_kernels(input_shape, channels)
         if self.use_bias:
-            self.bias = self._add("bias", (self._output_channels(channels),))
+            self.bias = add_weight_with_options(self, "bias", (self._output_channels(channels),))
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
     def call(self, inputs: Any) -> Any:
@@ -192,11 +166,15 @@ class _BaseConv(Layer):
         lengths = self._output_lengths([shape[a] for a in spatial_axes(self.data_format,
                                                                        self.rank)])
         if is_empty(lengths):
-            raise window_error(self, shape, lengths, f"kernel of size {self.kernel_size} "
-                               f"(strides={self.strides}, dilation_rate="
-                               f"{self.dilation_rate}, padding={self.padding!r})",
-                               f"each spatial dimension to be at least the dilated kernel "
-                               f"size {self._dilated_kernel()} with padding='valid'")
+            window, need = self._fit_messages()
+            raise window_error(self, shape, lengths, window, need)
+
+    def _fit_messages(self) -> tuple[str, str]:
+        """The window and what it needs of the input, for the error of an empty output."""
+        return (f"kernel of size {self.kernel_size} (strides={self.strides}, dilation_rate="
+                f"{self.dilation_rate}, padding={self.padding!r})",
+                f"each spatial dimension to be at least the dilated kernel size "
+                f"{self._dilated_kernel()} with padding='valid'")
 
     def _dilated_kernel(self) -> tuple[int, ...]:
         return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation_rate))
@@ -212,11 +190,7 @@ class _BaseConv(Layer):
                   "activation": activations.serialize(self.activation),
                   "use_bias": self.use_bias,
                   "activity_regularizer": serialize_or_none(self.activity_regularizer)}
-        for prefix in (*self._kernels, "bias"):
-            for part in ("initializer", "regularizer", "constraint"):
-                key = f"{prefix}_{part}"
-                config[key] = serialize_or_none(getattr(self, key))
-        return config
+        return {**config, **weight_options_config(self, *self._kernels, "bias")}
 
     # ---- for subclasses ---------------------------------------------------------------------
     def _output_channels(self, input_channels: int) -> int:
@@ -227,13 +201,6 @@ class _BaseConv(Layer):
 
     def _convolve(self, inputs: Tensor) -> Tensor:
         raise NotImplementedError
-
-
-def _check_filters(filters: Any, owner: str) -> int:
-    if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
-        raise ValueError(f"{owner}: filters must be a positive integer, received "
-                         f"filters={filters!r}.")
-    return int(filters)
 
 
 # ---- Conv1D / Conv2D ------------------------------------------------------------------------
@@ -251,15 +218,13 @@ class _Conv(_BaseConv):
                          use_bias, bias_initializer, bias_regularizer, activity_regularizer,
                          bias_constraint, **kwargs)
         owner = type(self).__name__
-        self.filters = _check_filters(filters, owner)
-        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-            raise ValueError(f"{owner}: groups must be a positive integer, received "
-                             f"groups={groups!r}.")
-        if self.filters % groups:
+        self.filters = positive_int(filters, "filters", owner)
+        self.groups = positive_int(groups, "groups", owner)
+        if self.filters % self.groups:
             raise ValueError(f"{owner}: filters must be divisible by groups, received "
                              f"filters={self.filters} and groups={groups}.")
-        self.groups = int(groups)
-        self._set_options("kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer,
+                           kernel_constraint)
         self.kernel = None
         if self.padding == "causal":  # pad only the start, so step t sees steps <= t
             self._op_padding: Any = [(self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)]
@@ -273,8 +238,8 @@ class _Conv(_BaseConv):
             raise ValueError(f"Layer {self.name!r}: the number of input channels must be "
                              f"divisible by groups={self.groups}, received input shape "
                              f"{_fmt_shape(input_shape)}.")
-        self.kernel = self._add("kernel", (*self.kernel_size, channels // self.groups,
-                                           self.filters))
+        self.kernel = add_weight_with_options(
+            self, "kernel", (*self.kernel_size, channels // self.groups, self.filters))
 
     def _convolve(self, inputs: Tensor) -> Tensor:
         if self.groups == 1:
@@ -411,7 +376,7 @@ class Conv2DTranspose(_BaseConv):
                          use_bias, bias_initializer, bias_regularizer, activity_regularizer,
                          bias_constraint, **kwargs)
         owner = type(self).__name__
-        self.filters = _check_filters(filters, owner)
+        self.filters = positive_int(filters, "filters", owner)
         self.output_padding = None if output_padding is None else int_tuple(
             output_padding, self.rank, "output_padding", owner, minimum=0)
         if self.output_padding is not None and any(
@@ -419,25 +384,23 @@ class Conv2DTranspose(_BaseConv):
             raise ValueError(f"{owner}: output_padding must be smaller than strides, received "
                              f"output_padding={self.output_padding} and "
                              f"strides={self.strides}.")
-        self._set_options("kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer,
+                           kernel_constraint)
         self.kernel = None
 
     def _build_kernels(self, input_shape: tuple, channels: int) -> None:
-        self.kernel = self._add("kernel", (*self.kernel_size, self.filters, channels))
+        self.kernel = add_weight_with_options(self, "kernel",
+                                              (*self.kernel_size, self.filters, channels))
 
     def _output_lengths(self, spatial: Sequence[int | None]) -> list[int | None]:
         pads = self.output_padding or (None,) * self.rank
         return [transpose_length(n, k, s, d, self.padding, p) for n, k, s, d, p in zip(
             spatial, self.kernel_size, self.strides, self.dilation_rate, pads)]
 
-    def _check_fits(self, shape: tuple) -> None:
-        lengths = self._output_lengths([shape[a] for a in spatial_axes(self.data_format,
-                                                                       self.rank)])
-        if is_empty(lengths):
-            raise window_error(self, shape, lengths, f"kernel of size {self.kernel_size} "
-                               f"(padding={self.padding!r}, output_padding="
-                               f"{self.output_padding})", "a non-empty output (use a larger "
-                               "input or output_padding)")
+    def _fit_messages(self) -> tuple[str, str]:
+        return (f"kernel of size {self.kernel_size} (padding={self.padding!r}, "
+                f"output_padding={self.output_padding})",
+                "a non-empty output (use a larger input or output_padding)")
 
     def _convolve(self, inputs: Tensor) -> Tensor:
         # The output size is size * strides + a constant: the length for size 1, less strides.
@@ -470,16 +433,10 @@ def _depthwise_nhwc(x: Tensor, kernel: Tensor, strides: tuple, dilations: tuple,
 class _Depthwise(_BaseConv):
     """The depthwise step shared by DepthwiseConv2D and SeparableConv2D."""
 
-    def _check_multiplier(self, depth_multiplier: Any) -> int:
-        if isinstance(depth_multiplier, bool) or not isinstance(
-                depth_multiplier, (int, np.integer)) or depth_multiplier < 1:
-            raise ValueError(f"{type(self).__name__}: depth_multiplier must be a positive "
-                             f"integer, received depth_multiplier={depth_multiplier!r}.")
-        return int(depth_multiplier)
-
     def _build_kernels(self, input_shape: tuple, channels: int) -> None:
-        self.depthwise_kernel = self._add("depthwise", (*self.kernel_size, channels,
-                                                        self.depth_multiplier))
+        self.depthwise_kernel = add_weight_with_options(
+            self, "depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
+            "depthwise")
 
     def _depthwise(self, inputs: Tensor) -> Tensor:
         """The depthwise convolution, channels_last in and out."""
@@ -521,9 +478,10 @@ class DepthwiseConv2D(_Depthwise):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
                          use_bias, bias_initializer, bias_regularizer, activity_regularizer,
                          bias_constraint, **kwargs)
-        self.depth_multiplier = self._check_multiplier(depth_multiplier)
-        self._set_options("depthwise", depthwise_initializer, depthwise_regularizer,
-                          depthwise_constraint)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
+                                             type(self).__name__)
+        set_weight_options(self, "depthwise", depthwise_initializer, depthwise_regularizer,
+                           depthwise_constraint)
 
     def _output_channels(self, input_channels: int) -> int:
         return input_channels * self.depth_multiplier
@@ -566,17 +524,19 @@ class SeparableConv2D(_Depthwise):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
                          use_bias, bias_initializer, bias_regularizer, activity_regularizer,
                          bias_constraint, **kwargs)
-        self.filters = _check_filters(filters, type(self).__name__)
-        self.depth_multiplier = self._check_multiplier(depth_multiplier)
-        self._set_options("depthwise", depthwise_initializer, depthwise_regularizer,
-                          depthwise_constraint)
-        self._set_options("pointwise", pointwise_initializer, pointwise_regularizer,
-                          pointwise_constraint)
+        self.filters = positive_int(filters, "filters", type(self).__name__)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
+                                             type(self).__name__)
+        set_weight_options(self, "depthwise", depthwise_initializer, depthwise_regularizer,
+                           depthwise_constraint)
+        set_weight_options(self, "pointwise", pointwise_initializer, pointwise_regularizer,
+                           pointwise_constraint)
 
     def _build_kernels(self, input_shape: tuple, channels: int) -> None:
         super()._build_kernels(input_shape, channels)
-        self.pointwise_kernel = self._add("pointwise", (1, 1, channels * self.depth_multiplier,
-                                                        self.filters))
+        self.pointwise_kernel = add_weight_with_options(
+            self, "pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
+            "pointwise")
 
     def _convolve(self, inputs: Tensor) -> Tensor:
         y = nn_ops.conv2d(self._depthwise(inputs), self.pointwise_kernel, 1, "VALID")

@@ -10,18 +10,17 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import activations, constraints, initializers, nest, regularizers, serialization
+from .. import activations, nest, regularizers, serialization
 from ..ops import creation, indexing, linalg, nn, shape
 from ..ops.math import cast
 from ..tensor import Tensor, _fmt_shape
+from ._arguments import (add_weight_with_options, fraction, positive_int, seed_or_none,
+                         serialize_or_none, set_weight_options, standard_data_format,
+                         weight_options_config)
 from .base import InputSpec, Layer
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding", "Lambda",
            "Identity", "RepeatVector", "Permute"]
-
-
-def _serialize(obj: Any) -> Any:
-    return None if obj is None else serialization.serialize(obj)
 
 
 def _resolve_activation(config: dict, custom_objects: dict | None) -> dict:
@@ -57,18 +56,13 @@ class Dense(Layer):
                  activity_regularizer: Any = None, kernel_constraint: Any = None,
                  bias_constraint: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(f"Dense: units must be a positive integer, received {units!r}.")
-        self.units = units
+        self.units = positive_int(units, "units", "Dense")
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer,
+                           kernel_constraint)
+        set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: tuple) -> None:
@@ -76,12 +70,9 @@ class Dense(Layer):
         if features is None:
             raise ValueError(f"Dense layer {self.name!r} needs the last dimension of its input "
                              f"to be known, received input shape {input_shape}.")
-        self.kernel = self.add_weight("kernel", (features, self.units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint) if self.use_bias else None
+        self.kernel = add_weight_with_options(self, "kernel", (features, self.units))
+        self.bias = add_weight_with_options(self, "bias", (self.units,)) if self.use_bias \
+            else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: features})
 
     def call(self, inputs: Any) -> Any:
@@ -96,35 +87,12 @@ class Dense(Layer):
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": _serialize(self.kernel_initializer),
-                "bias_initializer": _serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize(self.kernel_regularizer),
-                "bias_regularizer": _serialize(self.bias_regularizer),
-                "activity_regularizer": _serialize(self.activity_regularizer),
-                "kernel_constraint": _serialize(self.kernel_constraint),
-                "bias_constraint": _serialize(self.bias_constraint)}
+                **weight_options_config(self, "kernel", "bias"),
+                "activity_regularizer": serialize_or_none(self.activity_regularizer)}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Dense":
         return super().from_config(_resolve_activation(config, custom_objects))
-
-
-# ---- argument checks shared by the layers below (and reshaping.py) ---------------------------
-def normalize_data_format(value: Any, layer: str) -> str:
-    """``None`` -> ``"channels_last"`` (Keras's default image data format); checks the rest."""
-    if value is None:
-        return "channels_last"
-    if value not in ("channels_last", "channels_first"):
-        raise ValueError(f"{layer}: data_format must be 'channels_last', 'channels_first' or "
-                         f"None, received {value!r}.")
-    return value
-
-
-def positive_int(value: Any, what: str, layer: str) -> int:
-    """``value`` as an int >= 1, or a ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{layer}: {what} must be a positive integer, received {value!r}.")
-    return int(value)
 
 
 @serialization.register("layer")
@@ -178,16 +146,9 @@ class Dropout(Layer):
     def __init__(self, rate: float, noise_shape: Sequence[int | None] | None = None,
                  seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) or \
-                not 0 <= rate < 1:
-            raise ValueError(f"Dropout: rate must be a number in [0, 1), received {rate!r}.")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(
-                seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"Dropout: seed must be a non-negative int or None, received "
-                             f"{seed!r}.")
-        self.rate = float(rate)
+        self.rate = fraction(rate, "rate", "Dropout")
+        self.seed = seed_or_none(seed, "Dropout")
         self.noise_shape = None if noise_shape is None else _noise_shape(noise_shape)
-        self.seed = None if seed is None else int(seed)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         if not training or self.rate == 0:
@@ -251,7 +212,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.data_format = normalize_data_format(data_format, "Flatten")
+        self.data_format = standard_data_format(data_format, "Flatten")
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs: Any) -> Any:
@@ -365,15 +326,12 @@ class Embedding(Layer):
                              "do not propagate masks. Leave mask_zero=False, and keep index 0 "
                              "for padding or weight padded samples with sample_weight.")
         self.mask_zero = False
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        set_weight_options(self, "embeddings", embeddings_initializer, embeddings_regularizer,
+                           embeddings_constraint)
 
     def build(self, input_shape: tuple) -> None:
-        self.embeddings = self.add_weight(
-            "embeddings", (self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer, regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint)
+        self.embeddings = add_weight_with_options(self, "embeddings",
+                                                  (self.input_dim, self.output_dim))
 
     def call(self, inputs: Any) -> Any:
         if not (inputs.dtype.is_integer or inputs.dtype.is_floating):
@@ -399,10 +357,7 @@ class Embedding(Layer):
     def get_config(self) -> dict:
         return {**super().get_config(), "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
-                "embeddings_initializer": _serialize(self.embeddings_initializer),
-                "embeddings_regularizer": _serialize(self.embeddings_regularizer),
-                "embeddings_constraint": _serialize(self.embeddings_constraint),
-                "mask_zero": self.mask_zero}
+                **weight_options_config(self, "embeddings"), "mask_zero": self.mask_zero}
 
 
 @serialization.register("layer")

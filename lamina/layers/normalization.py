@@ -10,12 +10,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import constraints, initializers, regularizers, serialization
+from .. import initializers, serialization
 from ..ops import nn as nn_ops
 from ..ops.shape import reshape
 from ..tensor import Tensor, _fmt_shape
+from ._arguments import (add_weight_with_options, serialize_or_none, set_weight_options,
+                         weight_options_config)
 from .base import InputSpec, Layer
-from .convolutional import serialize_or_none
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
@@ -47,24 +48,17 @@ class _Normalization(Layer):
                              f"received epsilon={epsilon!r}.")
         self.epsilon = float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_options(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        set_weight_options(self, "gamma", gamma_initializer, gamma_regularizer,
+                           gamma_constraint)
         self.gamma = self.beta = None
         self._shape: tuple | None = None   # broadcast shape of the parameters, or None
 
     def _build_affine(self, shape: tuple) -> None:
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
+            self.gamma = add_weight_with_options(self, "gamma", shape)
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+            self.beta = add_weight_with_options(self, "beta", shape)
 
     def _broadcast(self, value: Any) -> Any:
         """A parameter-shaped tensor, reshaped to broadcast against the input."""
@@ -78,13 +72,7 @@ class _Normalization(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "epsilon": self.epsilon, "center": self.center,
-                "scale": self.scale,
-                "beta_initializer": serialize_or_none(self.beta_initializer),
-                "gamma_initializer": serialize_or_none(self.gamma_initializer),
-                "beta_regularizer": serialize_or_none(self.beta_regularizer),
-                "gamma_regularizer": serialize_or_none(self.gamma_regularizer),
-                "beta_constraint": serialize_or_none(self.beta_constraint),
-                "gamma_constraint": serialize_or_none(self.gamma_constraint)}
+                "scale": self.scale, **weight_options_config(self, "beta", "gamma")}
 
 
 def _broadcast_shape(shape: tuple, axes: Sequence[int]) -> tuple | None:

@@ -12,9 +12,10 @@ from .. import serialization
 from ..ops import math as m
 from ..ops import nn as nn_ops
 from ..tensor import Tensor
+from ._arguments import standard_data_format
 from .base import InputSpec, Layer
 from .convolutional import (int_tuple, is_empty, nn_format, output_length, spatial_axes,
-                            standard_format, standard_padding, window_error)
+                            standard_padding, window_error)
 
 __all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
@@ -39,7 +40,7 @@ class _Pooling(Layer):
         self.strides = self.pool_size if strides is None else int_tuple(
             strides, self.rank, "strides", owner)
         self.padding = standard_padding(padding, owner)
-        self.data_format = standard_format(data_format, owner)
+        self.data_format = standard_data_format(data_format, owner)
         self.input_spec = InputSpec(ndim=self.rank + 2)
         self._op = _POOLS[self.kind, self.rank]
         self._op_padding = self.padding.upper()
@@ -132,7 +133,7 @@ class _GlobalPooling(Layer):
     def __init__(self, data_format: str | None = None, keepdims: bool = False,
                  **kwargs: Any):
         super().__init__(**kwargs)
-        self.data_format = standard_format(data_format, type(self).__name__)
+        self.data_format = standard_data_format(data_format, type(self).__name__)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self.rank + 2)
         self._axes = spatial_axes(self.data_format, self.rank)

@@ -26,9 +26,9 @@ from ..ops import creation
 from ..ops import shape as shape_ops
 from ..ops.math import cast
 from ..tensor import Tensor, _fmt_shape
+from ._arguments import call_arguments, flag, serialize_or_none
 from .base import InputSpec, Layer
-from .core import _serialize
-from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, _as_state, _Cell, _flag
+from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, _as_state, _Cell
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "RNN", "SimpleRNN", "LSTM", "GRU",
            "Bidirectional"]
@@ -88,11 +88,11 @@ class RNN(Layer):
                             f"lm.layers.LSTMCell(8)), received {cell!r}.")
         self.state_sizes = _state_sizes(cell)
         self.cell = cell
-        self.return_sequences = _flag(return_sequences, "return_sequences", layer)
-        self.return_state = _flag(return_state, "return_state", layer)
-        self.go_backwards = _flag(go_backwards, "go_backwards", layer)
-        self.unroll = _flag(unroll, "unroll", layer)
-        if _flag(stateful, "stateful", layer):
+        self.return_sequences = flag(return_sequences, "return_sequences", layer)
+        self.return_state = flag(return_state, "return_state", layer)
+        self.go_backwards = flag(go_backwards, "go_backwards", layer)
+        self.unroll = flag(unroll, "unroll", layer)
+        if flag(stateful, "stateful", layer):
             raise ValueError(f"{layer}: stateful=True is not supported; pass the final states "
                              f"(return_state=True) as initial_state of the next call instead.")
         self.stateful = False
@@ -114,8 +114,7 @@ class RNN(Layer):
         if not sequences.dtype.is_floating:
             sequences = cast(sequences, self.dtype)
         states = self._initial_states(sequences, initial_state)
-        step, sequences = self._step_function(sequences, states, training)
-        inputs = shape_ops.unstack(sequences, axis=1)
+        step, inputs = self._step_function(sequences, states, training)
         if self.go_backwards:
             inputs.reverse()
         outputs = []
@@ -164,8 +163,10 @@ class RNN(Layer):
         return states
 
     def _step_function(self, sequences: Tensor, states: list, training: Any
-                       ) -> tuple[Callable, Tensor]:
-        """The function of one step, and the sequence it runs on (input dropout applied)."""
+                       ) -> tuple[Callable, list]:
+        """The function of one step, and what it runs on at each step: for lamina's cells,
+        the steps' input projections, computed for the whole sequence at once (input
+        dropout applied first); for other cells, the inputs themselves."""
         cell = self.cell
         if isinstance(cell, _Cell):
             input_mask, recurrent_mask = cell._dropout_masks(sequences[:, 0, :], states[0],
@@ -173,8 +174,10 @@ class RNN(Layer):
             if input_mask is not None:  # one mask for every time step
                 sequences = sequences * shape_ops.expand_dims(input_mask, 1)
             constants = cell._constants()
-            return (lambda x_t, s: cell._step(x_t, s, recurrent_mask, constants)), sequences
-        return (lambda x_t, s: self._call_cell(x_t, s, training)), sequences
+            projected = shape_ops.unstack(cell._project(sequences, constants), axis=0)
+            return (lambda p_t, s: cell._step(p_t, s, recurrent_mask, constants)), projected
+        return ((lambda x_t, s: self._call_cell(x_t, s, training)),
+                shape_ops.unstack(sequences, axis=1))
 
     def _call_cell(self, x_t: Tensor, states: list, training: Any) -> tuple[Tensor, list]:
         output, new_states = self.cell(x_t, states, training=training)
@@ -192,7 +195,7 @@ class RNN(Layer):
         return {"return_sequences": self.return_sequences, "return_state": self.return_state,
                 "go_backwards": self.go_backwards, "stateful": self.stateful,
                 "unroll": self.unroll,
-                "activity_regularizer": _serialize(self.activity_regularizer)}
+                "activity_regularizer": serialize_or_none(self.activity_regularizer)}
 
     @classmethod
     def from_config(cls, config: dict) -> "RNN":
@@ -206,16 +209,24 @@ def _from_cell(name: str) -> property:
     return property(lambda self: getattr(self.cell, name), doc=f"The cell's ``{name}``.")
 
 
+_LOOP_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+                   "activity_regularizer")
+
+
 class _CellLayer(RNN):
-    """An RNN over a built-in cell (recurrent_cells.py): its config is the cell's arguments plus the loop's,
-    and the cell's settings read as the layer's attributes (``lstm.units``)."""
+    """An RNN over a built-in cell (recurrent_cells.py): its config is the cell's arguments
+    plus the loop's, and the cell's settings read as the layer's attributes (``lstm.units``).
+
+    Subclasses pass all their named arguments (``call_arguments(locals())``); the loop's
+    (``_LOOP_ARGUMENTS``) go to RNN, the rest to the cell."""
 
     cell_class: type = _Cell
 
-    def __init__(self, cell_arguments: dict, loop_arguments: dict, **kwargs: Any):
-        cell = self.cell_class(**cell_arguments, dtype=kwargs.get("dtype"),
+    def __init__(self, arguments: dict, **kwargs: Any):
+        loop = {name: arguments.pop(name) for name in _LOOP_ARGUMENTS}
+        cell = self.cell_class(**arguments, dtype=kwargs.get("dtype"),
                                trainable=kwargs.get("trainable", True))
-        super().__init__(cell, **loop_arguments, **kwargs)
+        super().__init__(cell, **loop, **kwargs)
 
     def get_config(self) -> dict:
         cell_config = dict(self.cell.get_config())
@@ -238,13 +249,6 @@ class _CellLayer(RNN):
     dropout = _from_cell("dropout")
     recurrent_dropout = _from_cell("recurrent_dropout")
     seed = _from_cell("seed")
-
-
-def _loop(return_sequences: bool, return_state: bool, go_backwards: bool, stateful: bool,
-          unroll: bool, activity_regularizer: Any) -> dict:
-    return {"return_sequences": return_sequences, "return_state": return_state,
-            "go_backwards": go_backwards, "stateful": stateful, "unroll": unroll,
-            "activity_regularizer": activity_regularizer}
 
 
 @serialization.register("layer")
@@ -287,16 +291,7 @@ class SimpleRNN(_CellLayer):
                  return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
                  **kwargs: Any):
-        cell_arguments = dict(
-            units=units, activation=activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed)
-        super().__init__(cell_arguments, _loop(return_sequences, return_state, go_backwards,
-                                               stateful, unroll, activity_regularizer), **kwargs)
+        super().__init__(call_arguments(locals()), **kwargs)
 
 
 @serialization.register("layer")
@@ -334,17 +329,7 @@ class LSTM(_CellLayer):
                  return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
                  **kwargs: Any):
-        cell_arguments = dict(
-            units=units, activation=activation, recurrent_activation=recurrent_activation,
-            use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed)
-        super().__init__(cell_arguments, _loop(return_sequences, return_state, go_backwards,
-                                               stateful, unroll, activity_regularizer), **kwargs)
+        super().__init__(call_arguments(locals()), **kwargs)
 
     recurrent_activation = _from_cell("recurrent_activation")
     unit_forget_bias = _from_cell("unit_forget_bias")
@@ -385,17 +370,7 @@ class GRU(_CellLayer):
                  return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
                  reset_after: bool = True, **kwargs: Any):
-        cell_arguments = dict(
-            units=units, activation=activation, recurrent_activation=recurrent_activation,
-            use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-            dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed,
-            reset_after=reset_after)
-        super().__init__(cell_arguments, _loop(return_sequences, return_state, go_backwards,
-                                               stateful, unroll, activity_regularizer), **kwargs)
+        super().__init__(call_arguments(locals()), **kwargs)
 
     recurrent_activation = _from_cell("recurrent_activation")
     reset_after = _from_cell("reset_after")

@@ -25,36 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers, serialization
+from .. import activations, serialization
 from ..ops import creation, linalg, nn
 from ..ops import shape as shape_ops
 from ..ops.math import cast
 from ..tensor import Tensor, _fmt_shape, convert
+from ._arguments import (add_weight_with_options, call_arguments, flag, fraction, positive_int,
+                         seed_or_none, set_weight_options, weight_options_config)
 from .base import InputSpec, Layer
-from .core import _serialize, positive_int
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell"]
-
-
-def _rate(value: Any, what: str, layer: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
-            not 0 <= value < 1:
-        raise ValueError(f"{layer}: {what} must be a number in [0, 1), received {value!r}.")
-    return float(value)
-
-
-def _seed(value: Any, layer: str) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(
-            value, (int, np.integer)) or value < 0):
-        raise ValueError(f"{layer}: seed must be a non-negative int or None, received "
-                         f"{value!r}.")
-    return None if value is None else int(value)
-
-
-def _flag(value: Any, what: str, layer: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{layer}: {what} must be True or False, received {value!r}.")
-    return bool(value)
 
 
 class _Cell(Layer):
@@ -73,19 +53,15 @@ class _Cell(Layer):
         layer = type(self).__name__
         self.units = positive_int(units, "units", layer)
         self.activation = activations.get(activation)
-        self.use_bias = _flag(use_bias, "use_bias", layer)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = _rate(dropout, "dropout", layer)
-        self.recurrent_dropout = _rate(recurrent_dropout, "recurrent_dropout", layer)
-        self.seed = _seed(seed, layer)
+        self.use_bias = flag(use_bias, "use_bias", layer)
+        set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer,
+                           kernel_constraint)
+        set_weight_options(self, "recurrent", recurrent_initializer, recurrent_regularizer,
+                           recurrent_constraint)
+        set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.dropout = fraction(dropout, "dropout", layer)
+        self.recurrent_dropout = fraction(recurrent_dropout, "recurrent_dropout", layer)
+        self.seed = seed_or_none(seed, layer)
         self.input_spec = InputSpec(ndim=2)
 
     @property
@@ -104,16 +80,12 @@ class _Cell(Layer):
                              f"of its input to be known, received input shape "
                              f"{_fmt_shape(tuple(input_shape))}.")
         width = self.gates * self.units
-        self.kernel = self.add_weight("kernel", (features, width), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", (self.units, width), self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        self.bias = self.add_weight(
-            "bias", self._bias_shape(), self._bias_initializer(),
-            regularizer=self.bias_regularizer,
-            constraint=self.bias_constraint) if self.use_bias else None
+        self.kernel = add_weight_with_options(self, "kernel", (features, width))
+        self.recurrent_kernel = add_weight_with_options(self, "recurrent_kernel",
+                                                        (self.units, width), "recurrent")
+        self.bias = add_weight_with_options(
+            self, "bias", self._bias_shape(),
+            initializer=self._bias_initializer()) if self.use_bias else None
         self.input_spec = InputSpec(ndim=2, axes={-1: features})
 
     def _bias_shape(self) -> tuple:
@@ -144,7 +116,9 @@ class _Cell(Layer):
         input_mask, recurrent_mask = self._dropout_masks(inputs, given[0], training)
         if input_mask is not None:
             inputs = inputs * input_mask
-        output, new_states = self._step(inputs, given, recurrent_mask, self._constants())
+        constants = self._constants()
+        output, new_states = self._step(self._project_one(inputs, constants), given,
+                                        recurrent_mask, constants)
         return output, (new_states if nested or self.state_count > 1 else new_states[0])
 
     def _dropout_masks(self, x: Tensor, h: Tensor, training: Any) -> tuple:
@@ -162,23 +136,38 @@ class _Cell(Layer):
         """Views of the weights that every step uses, made once per sequence."""
         return ()
 
-    def _step(self, x: Tensor, states: list, recurrent_mask: Tensor | None,
+    def _input_bias(self, constants: tuple) -> Tensor | None:
+        """The bias added to the input projection (None: none)."""
+        return self.bias
+
+    def _project_one(self, x: Tensor, constants: tuple) -> Tensor:
+        """One step's input projection ``x @ kernel (+ bias)``: (batch, gates * units)."""
+        z = linalg.matmul(x, self.kernel)
+        bias = self._input_bias(constants)
+        return z if bias is None else z + bias
+
+    def _project(self, sequences: Tensor, constants: tuple) -> Tensor:
+        """Every step's input projection at once, time-major: (time, batch, gates * units).
+
+        One large product instead of one per step; time-major so each step's slice is
+        contiguous (a view in compiled code), and the gradient of the kernel is again one
+        product, ``X^T @ G``, with the steps' gradients assembled into G.
+        """
+        steps, features = sequences.shape[1], sequences.shape[2]
+        flat = shape_ops.reshape(shape_ops.transpose(sequences, (1, 0, 2)), (-1, features))
+        z = self._project_one(flat, constants)
+        return shape_ops.reshape(z, (steps, -1, self.gates * self.units))
+
+    def _step(self, projected: Tensor, states: list, recurrent_mask: Tensor | None,
               constants: tuple) -> tuple[Tensor, list]:
-        """One step on an input whose dropout is already applied: ``(output, new_states)``."""
+        """One step from its input projection (dropout already applied to the input):
+        ``(output, new_states)``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement _step().")
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": _serialize(self.kernel_initializer),
-                "recurrent_initializer": _serialize(self.recurrent_initializer),
-                "bias_initializer": _serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize(self.kernel_regularizer),
-                "recurrent_regularizer": _serialize(self.recurrent_regularizer),
-                "bias_regularizer": _serialize(self.bias_regularizer),
-                "kernel_constraint": _serialize(self.kernel_constraint),
-                "recurrent_constraint": _serialize(self.recurrent_constraint),
-                "bias_constraint": _serialize(self.bias_constraint),
+                **weight_options_config(self, "kernel", "recurrent", "bias"),
                 "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
                 "seed": self.seed}
 
@@ -228,22 +217,28 @@ class SimpleRNNCell(_Cell):
                  recurrent_constraint: Any = None, bias_constraint: Any = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, seed: int | None = None,
                  **kwargs: Any):
-        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                         bias_initializer, kernel_regularizer, recurrent_regularizer,
-                         bias_regularizer, kernel_constraint, recurrent_constraint,
-                         bias_constraint, dropout, recurrent_dropout, seed, **kwargs)
+        super().__init__(**call_arguments(locals()), **kwargs)
 
-    def _step(self, x, states, recurrent_mask, constants):
-        z = linalg.matmul(x, self.kernel)
-        if self.bias is not None:
-            z = z + self.bias
-        h = self.activation(z + linalg.matmul(_masked(states[0], recurrent_mask),
-                                              self.recurrent_kernel))
+    def _step(self, projected, states, recurrent_mask, constants):
+        h = self.activation(projected + linalg.matmul(_masked(states[0], recurrent_mask),
+                                                      self.recurrent_kernel))
         return h, [h]
 
 
+class _GatedCell(_Cell):
+    """A cell whose gates apply ``recurrent_activation`` (LSTMCell, GRUCell)."""
+
+    def __init__(self, recurrent_activation: Any, **arguments: Any):
+        super().__init__(**arguments)
+        self.recurrent_activation = activations.get(recurrent_activation)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(),
+                "recurrent_activation": activations.serialize(self.recurrent_activation)}
+
+
 @serialization.register("layer")
-class LSTMCell(_Cell):
+class LSTMCell(_GatedCell):
     """The cell of :class:`LSTM` (Keras's gate order i, f, c, o).
 
     Args:
@@ -273,12 +268,10 @@ class LSTMCell(_Cell):
                  kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, seed: int | None = None, **kwargs: Any):
-        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                         bias_initializer, kernel_regularizer, recurrent_regularizer,
-                         bias_regularizer, kernel_constraint, recurrent_constraint,
-                         bias_constraint, dropout, recurrent_dropout, seed, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.unit_forget_bias = _flag(unit_forget_bias, "unit_forget_bias", "LSTMCell")
+        arguments = call_arguments(locals())
+        del arguments["unit_forget_bias"]
+        super().__init__(**arguments, **kwargs)
+        self.unit_forget_bias = flag(unit_forget_bias, "unit_forget_bias", "LSTMCell")
 
     def _bias_initializer(self) -> Any:
         if not self.unit_forget_bias:
@@ -292,12 +285,9 @@ class LSTMCell(_Cell):
             return np.concatenate([np.asarray(p) for p in parts]).astype(str(dtype))
         return forget_gate_ones
 
-    def _step(self, x, states, recurrent_mask, constants):
+    def _step(self, projected, states, recurrent_mask, constants):
         h, c = states
-        z = linalg.matmul(x, self.kernel) + linalg.matmul(_masked(h, recurrent_mask),
-                                                          self.recurrent_kernel)
-        if self.bias is not None:
-            z = z + self.bias
+        z = projected + linalg.matmul(_masked(h, recurrent_mask), self.recurrent_kernel)
         z_i, z_f, z_c, z_o = shape_ops.split(z, 4, axis=-1)
         gate = self.recurrent_activation
         c = gate(z_f) * c + gate(z_i) * self.activation(z_c)
@@ -305,13 +295,11 @@ class LSTMCell(_Cell):
         return h, [h, c]
 
     def get_config(self) -> dict:
-        return {**super().get_config(),
-                "recurrent_activation": activations.serialize(self.recurrent_activation),
-                "unit_forget_bias": self.unit_forget_bias}
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
 
 
 @serialization.register("layer")
-class GRUCell(_Cell):
+class GRUCell(_GatedCell):
     """The cell of :class:`GRU` (Keras's gate order z, r, h).
 
     Args:
@@ -341,12 +329,10 @@ class GRUCell(_Cell):
                  recurrent_constraint: Any = None, bias_constraint: Any = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, seed: int | None = None,
                  reset_after: bool = True, **kwargs: Any):
-        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                         bias_initializer, kernel_regularizer, recurrent_regularizer,
-                         bias_regularizer, kernel_constraint, recurrent_constraint,
-                         bias_constraint, dropout, recurrent_dropout, seed, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.reset_after = _flag(reset_after, "reset_after", "GRUCell")
+        arguments = call_arguments(locals())
+        del arguments["reset_after"]
+        super().__init__(**arguments, **kwargs)
+        self.reset_after = flag(reset_after, "reset_after", "GRUCell")
 
     def _bias_shape(self) -> tuple:
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -364,14 +350,14 @@ class GRUCell(_Cell):
                                                          [2 * self.units, self.units], axis=-1)
         return input_bias, None, gates_kernel, candidate_kernel
 
-    def _step(self, x, states, recurrent_mask, constants):
-        input_bias, recurrent_bias, gates_kernel, candidate_kernel = constants
+    def _input_bias(self, constants: tuple) -> Tensor | None:
+        return constants[0]
+
+    def _step(self, projected, states, recurrent_mask, constants):
+        _, recurrent_bias, gates_kernel, candidate_kernel = constants
         h = states[0]
         h_in = _masked(h, recurrent_mask)
-        x_proj = linalg.matmul(x, self.kernel)
-        if input_bias is not None:
-            x_proj = x_proj + input_bias
-        x_z, x_r, x_h = shape_ops.split(x_proj, 3, axis=-1)
+        x_z, x_r, x_h = shape_ops.split(projected, 3, axis=-1)
         if self.reset_after:
             h_proj = linalg.matmul(h_in, self.recurrent_kernel)
             if recurrent_bias is not None:
@@ -389,6 +375,4 @@ class GRUCell(_Cell):
         return h, [h]
 
     def get_config(self) -> dict:
-        return {**super().get_config(),
-                "recurrent_activation": activations.serialize(self.recurrent_activation),
-                "reset_after": self.reset_after}
+        return {**super().get_config(), "reset_after": self.reset_after}

@@ -15,8 +15,9 @@ from .. import serialization
 from ..ops import math as m
 from ..ops import shape
 from ..tensor import Tensor, _fmt_shape
+from ._arguments import positive_int, standard_data_format
 from .base import InputSpec, Layer
-from .core import normalize_data_format, positive_int
+from .convolutional import spatial_axes
 
 __all__ = ["ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D",
            "UpSampling2D"]
@@ -49,12 +50,6 @@ def _amounts_2d(value: Any, what: str, layer: str) -> tuple[tuple[int, int], tup
             return _amounts_1d(value[0], what, layer), _amounts_1d(value[1], what, layer)
     raise ValueError(f"{layer}: {what} must be an int >= 0, a pair of ints (rows, cols) or a "
                      f"pair of pairs ((top, bottom), (left, right)), received {value!r}.")
-
-
-def _spatial_axes(data_format: str, rank: int) -> tuple[int, ...]:
-    """The axes of steps/rows/cols in an input of ``rank`` (batch and channels excluded)."""
-    first = 2 if data_format == "channels_first" else 1
-    return tuple(range(first, first + rank - 2))
 
 
 # ---- the computations shared by the 1D and 2D layers -----------------------------------------
@@ -113,11 +108,11 @@ class ZeroPadding1D(Layer):
                  **kwargs: Any):
         super().__init__(**kwargs)
         self.padding = _amounts_1d(padding, "padding", "ZeroPadding1D")
-        self.data_format = normalize_data_format(data_format, "ZeroPadding1D")
+        self.data_format = standard_data_format(data_format, "ZeroPadding1D")
         self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs: Any) -> Any:
-        return _zero_pad(inputs, _spatial_axes(self.data_format, 3), [self.padding])
+        return _zero_pad(inputs, spatial_axes(self.data_format, 1), [self.padding])
 
     def get_config(self) -> dict:
         return {**super().get_config(), "padding": list(self.padding),
@@ -141,11 +136,11 @@ class ZeroPadding2D(Layer):
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.padding = _amounts_2d(padding, "padding", "ZeroPadding2D")
-        self.data_format = normalize_data_format(data_format, "ZeroPadding2D")
+        self.data_format = standard_data_format(data_format, "ZeroPadding2D")
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs: Any) -> Any:
-        return _zero_pad(inputs, _spatial_axes(self.data_format, 4), self.padding)
+        return _zero_pad(inputs, spatial_axes(self.data_format, 2), self.padding)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "padding": [list(p) for p in self.padding],
@@ -195,11 +190,11 @@ class Cropping2D(Layer):
                  **kwargs: Any):
         super().__init__(**kwargs)
         self.cropping = _amounts_2d(cropping, "cropping", "Cropping2D")
-        self.data_format = normalize_data_format(data_format, "Cropping2D")
+        self.data_format = standard_data_format(data_format, "Cropping2D")
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs: Any) -> Any:
-        return _crop(self, inputs, _spatial_axes(self.data_format, 4), self.cropping)
+        return _crop(self, inputs, spatial_axes(self.data_format, 2), self.cropping)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "cropping": [list(c) for c in self.cropping],
@@ -254,7 +249,7 @@ class UpSampling2D(Layer):
             raise ValueError(f"UpSampling2D: size must be an int or a pair of ints (rows, "
                              f"cols), received {size!r}.")
         self.size = tuple(positive_int(s, "size", "UpSampling2D") for s in pair)
-        self.data_format = normalize_data_format(data_format, "UpSampling2D")
+        self.data_format = standard_data_format(data_format, "UpSampling2D")
         if interpolation != "nearest":
             raise ValueError(f"UpSampling2D: interpolation must be 'nearest' (the only mode "
                              f"lamina implements), received {interpolation!r}.")
@@ -263,7 +258,7 @@ class UpSampling2D(Layer):
 
     def call(self, inputs: Any) -> Any:
         x = inputs
-        for axis, size in zip(_spatial_axes(self.data_format, 4), self.size):
+        for axis, size in zip(spatial_axes(self.data_format, 2), self.size):
             x = _repeat(x, size, axis)
         return x
 

@@ -263,9 +263,30 @@ def _scatter_forward(xp, updates, like, *arrays, spec):
     out = xp.zeros(like.shape, dtype=updates.dtype)
     if _is_basic(spec):
         out[index] = updates
+    elif xp is np and _rows_only(spec, len(like.shape)):
+        _add_rows(out, index[0], updates)
     else:
         xp.add.at(out, index, updates)  # duplicate indices accumulate
     return out
+
+
+def _rows_only(spec: tuple, ndim: int) -> bool:
+    """An integer array indexing axis 0 only (gather's gradient, an embedding's)."""
+    return (len(spec) >= 1 and spec[0][0] == "array"
+            and all(item == FULL for item in spec[1:]) and len(spec) <= ndim)
+
+
+def _add_rows(out: np.ndarray, rows: Any, updates: np.ndarray) -> None:
+    """``out[rows[i]] += updates[i]`` for every i, duplicates adding up: sorted by row, each
+    run of equal rows summed with one reduceat (several times faster than np.add.at)."""
+    rows = np.mod(np.asarray(rows).ravel(), out.shape[0])  # -1 and n-1 are one row
+    values = updates.reshape((rows.size,) + out.shape[1:])
+    if rows.size == 0:
+        return
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    out[sorted_rows[starts]] += np.add.reduceat(values[order], starts, axis=0)
 
 
 def _getitem_vjp(g, out, x, *idx, spec):

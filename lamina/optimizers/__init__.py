@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import serialization
 from . import schedules
-from ._serialization import find_class, serialize_object
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .base import Optimizer
@@ -28,7 +28,10 @@ __all__ = [
     "deserialize",
 ]
 
-_BUILT_IN = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad)}
+# The built-in optimizers, loadable by class name from saved configs (as layers are through
+# the @serialization.register decorator).
+for _optimizer_class in (SGD, Adam, AdamW, RMSprop, Adagrad):
+    serialization.register("optimizer")(_optimizer_class)
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -38,7 +41,9 @@ def serialize(optimizer: Optimizer) -> dict:
         >>> lm.optimizers.serialize(lm.optimizers.SGD(0.1))["class_name"]
         'SGD'
     """
-    return serialize_object(optimizer, Optimizer, "lamina.optimizers")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"serialize expects an Optimizer, received {type(optimizer).__name__}.")
+    return serialization.serialize(optimizer, module="lamina.optimizers")
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
@@ -49,8 +54,7 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
         >>> lm.optimizers.deserialize({"class_name": "Adam", "config": {"learning_rate": 0.01}})
         <lamina.optimizers.Adam name='adam'>
     """
-    cls, inner = find_class(config, _BUILT_IN, custom_objects, "optimizer")
-    return cls.from_config(inner, custom_objects=custom_objects)
+    return serialization.deserialize("optimizer", config, custom_objects)
 
 
 def get(identifier: Any) -> Optimizer | None:

@@ -13,9 +13,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import serialization
 from ..ops.math import cast, cos, floor, minimum, pow, where
 from ..tensor import Tensor, convert
-from ._serialization import find_class, serialize_object
+
+# The kind schedules register under in lamina.serialization (it also names them in errors).
+_KIND = "learning rate schedule"
 
 __all__ = [
     "LearningRateSchedule",
@@ -80,6 +83,7 @@ class LearningRateSchedule:
         return cls(**config)
 
 
+@serialization.register(_KIND)
 class ExponentialDecay(LearningRateSchedule):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
@@ -126,6 +130,7 @@ class ExponentialDecay(LearningRateSchedule):
         }
 
 
+@serialization.register(_KIND)
 class CosineDecay(LearningRateSchedule):
     """An optional linear warmup, then a cosine decay to ``alpha`` times the peak rate.
 
@@ -198,6 +203,7 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
+@serialization.register(_KIND)
 class PiecewiseConstantDecay(LearningRateSchedule):
     """A rate that is constant between step boundaries.
 
@@ -248,10 +254,6 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
-_BUILT_IN = {cls.__name__: cls for cls in (ExponentialDecay, CosineDecay,
-                                          PiecewiseConstantDecay)}
-
-
 def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
     """A JSON-compatible dict describing a schedule (its class name and config).
 
@@ -259,8 +261,10 @@ def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
         >>> lm.optimizers.schedules.serialize(ExponentialDecay(0.1, 100, 0.9))["class_name"]
         'ExponentialDecay'
     """
-    return serialize_object(learning_rate_schedule, LearningRateSchedule,
-                            "lamina.optimizers.schedules")
+    if not isinstance(learning_rate_schedule, LearningRateSchedule):
+        raise TypeError(f"serialize expects a LearningRateSchedule, received "
+                        f"{type(learning_rate_schedule).__name__}.")
+    return serialization.serialize(learning_rate_schedule, module="lamina.optimizers.schedules")
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
@@ -275,5 +279,4 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRat
         ...     {"class_name": "CosineDecay", "config": {"initial_learning_rate": 0.1,
         ...                                              "decay_steps": 100}})
     """
-    cls, inner = find_class(config, _BUILT_IN, custom_objects, "learning rate schedule")
-    return cls.from_config(inner)
+    return serialization.deserialize(_KIND, config, custom_objects)

@@ -48,13 +48,34 @@ class _EpochEnd(Callback):
             self.model.stop_training = True
 
 
+def store_params(estimator: BaseEstimator, params: dict) -> None:
+    """Stores each argument of an ``__init__`` as the attribute of the same name, all that
+    scikit-learn lets ``__init__`` do; ``params`` is the ``locals()`` of that ``__init__``,
+    taken before it assigns anything."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 class BaseMLP(BaseEstimator):
     """Base class of the MLP estimators (not for direct use).
 
-    Subclasses define ``__init__`` (scikit-learn's signature), ``_validate_input`` (checked
-    inputs, the training targets and the output count), ``_loss_kind``, ``_validation_score``
-    and the prediction methods.
+    Its ``__init__`` has scikit-learn's parameters shared by both MLPs (MLPClassifier's
+    signature; MLPRegressor adds ``loss`` in front). Subclasses define ``_validate_input``
+    (checked inputs, the training targets and the output count), ``_loss_kind``,
+    ``_validation_score`` and the prediction methods.
     """
+
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: Any = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
+                 warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: Any = 10):
+        store_params(self, locals())
 
     # ---- parameters -----------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -23,7 +23,7 @@ from sklearn.utils.multiclass import (_check_partial_fit_first_call,
                                       unique_labels)
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._mlp_base import BaseMLP
+from ._mlp_base import BaseMLP, store_params
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -75,38 +75,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         >>> clf.score(X, y) > 0.9
         True
     """
-
-    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
-                 solver: str = "adam", alpha: float = 0.0001, batch_size: Any = "auto",
-                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
-                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
-                 random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
-                 warm_start: bool = False, momentum: float = 0.9,
-                 nesterovs_momentum: bool = True, early_stopping: bool = False,
-                 validation_fraction: float = 0.1, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: Any = 10):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
 
     def fit(self, X: Any, y: Any) -> "MLPClassifier":
         """Trains a new network (or, with ``warm_start``, the current one) on ``X, y``.
@@ -198,13 +166,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                              f"{self.classes_}. 'y' has {classes}.")
 
     def _probabilities(self, X: Any) -> np.ndarray:
-        logits = self._forward(X)
-        if self._loss_kind() == "log_loss":
-            return _softmax(logits)
-        return _sigmoid(logits)
+        return self._from_logits(self._forward(X))
+
+    def _from_logits(self, logits: np.ndarray) -> np.ndarray:
+        """The output activation: softmax over classes, or a sigmoid per output."""
+        return _softmax(logits) if self._loss_kind() == "log_loss" else _sigmoid(logits)
 
     def _validation_score(self, raw: np.ndarray, y_val: np.ndarray) -> float:
-        proba = _softmax(raw) if self._loss_kind() == "log_loss" else _sigmoid(raw)
+        proba = self._from_logits(raw)
         if self.n_outputs_ == 1:
             proba = proba.ravel()
         predicted = self._label_binarizer.inverse_transform(proba)
@@ -254,29 +223,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                  nesterovs_momentum: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: Any = 10):
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
+        store_params(self, locals())
 
     def fit(self, X: Any, y: Any) -> "MLPRegressor":
         """Trains a new network (or, with ``warm_start``, the current one) on ``X, y``.

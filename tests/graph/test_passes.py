@@ -153,3 +153,70 @@ def test_memory_plan_copies_reads_that_outlive_an_assign():
     out = run(program, np.full(3, 10, np.float32))[0]
     np.testing.assert_array_equal(out, [1.5, 1.5, 1.5])
     np.testing.assert_array_equal(v.numpy(), [11, 11, 11])
+
+
+def test_assemble_merges_slice_gradients_into_one_node():
+    from lamina.graph.passes import assemble
+
+    def fn(x):
+        with lm.GradientTape() as tape:
+            tape.watch(x)
+            total = sum(lm.sum(lm.tanh(x[:, t])) for t in range(4))
+        return tape.gradient(total, x)
+
+    program = program_of(fn, (3, 4))
+    passes.optimize(program)
+    kinds = ops(program)
+    assert kinds.count(assemble.ASSEMBLE) == 1 and "ScatterAdd" not in kinds
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    expected = 1 - np.tanh(x) ** 2
+    np.testing.assert_allclose(run(program, x)[0], expected, rtol=1e-6)
+
+
+def test_assemble_adds_overlapping_slices():
+    def fn(x):
+        with lm.GradientTape() as tape:
+            tape.watch(x)
+            total = lm.sum(x[0:2] * 2.0) + lm.sum(x[1:3] * 3.0)
+        return tape.gradient(total, x)
+
+    program = program_of(fn, (4,))
+    passes.optimize(program)
+    np.testing.assert_array_equal(run(program, np.zeros(4, np.float32))[0], [2, 5, 3, 0])
+
+
+def test_static_basic_indexing_is_a_view_in_generated_code():
+    program = program_of(lambda x: lm.exp(x[1:, 0]), (3, 2))
+    passes.optimize(program)
+    source = numpy_codegen.generate(program).source
+    assert "[ix0]" in source and "F_GetItem" not in source
+    x = np.arange(6, dtype=np.float32).reshape(3, 2)
+    np.testing.assert_allclose(run(program, x)[0], np.exp(x[1:, 0]), rtol=1e-6)
+
+
+def test_batch_matmul_merges_a_sum_of_small_products():
+    from lamina.graph.passes import batch_matmul
+
+    def fn(*xs):
+        w = xs[-1]
+        total = None
+        for h in xs[:-1]:
+            term = lm.matmul(lm.transpose(h), w)
+            total = term if total is None else total + term
+        return total
+
+    shapes = [(8, 3)] * 5 + [(8, 4)]
+    program = program_of(fn, *shapes)
+    passes.optimize(program)
+    assert ops(program).count(batch_matmul.MATMUL_SUM) == 1 and "MatMul" not in ops(program)
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    expected = sum(h.T @ arrays[-1] for h in arrays[:-1])
+    np.testing.assert_allclose(run(program, *arrays)[0], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_batch_matmul_leaves_few_or_large_products_alone():
+    program = program_of(lambda a, b, c, d: lm.matmul(a, b) + lm.matmul(c, d),
+                         (4, 8), (8, 4), (4, 8), (8, 4))
+    passes.optimize(program)
+    assert ops(program).count("MatMul") == 2

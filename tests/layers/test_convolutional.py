@@ -308,7 +308,7 @@ def test_small_cnn_trains_with_compiled_fit():
 
 # ---- errors ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("make, message", [
-    (lambda: L.Conv2D(-1, 3), "filters must be a positive integer, received filters=-1"),
+    (lambda: L.Conv2D(-1, 3), "filters must be a positive integer, received -1"),
     (lambda: L.Conv2D(0, 3), "filters must be a positive integer"),
     (lambda: L.Conv2D(2.5, 3), "filters must be a positive integer"),
     (lambda: L.Conv2D(2, 0), r"kernel_size must be an integer >= 1 or a tuple of 2"),

@@ -66,10 +66,15 @@ def test_dense_with_a_custom_activation_loads_from_custom_objects():
     def cube(t):
         return t * t * t
     model = lm.Sequential([lm.Input((3,)), L.Dense(2, activation=cube)])
-    config = json.loads(json.dumps(model.get_config()))
     with pytest.raises(ValueError, match="Unknown activation 'cube'"):
-        lm.Sequential.from_config(config)
-    clone = lm.Sequential.from_config(config, custom_objects={"cube": cube})
+        lm.Sequential.from_config(json.loads(json.dumps(model.get_config())))
+    _check_reloads(model, custom_objects={"cube": cube})
+
+
+def _check_reloads(model, custom_objects):
+    """The model rebuilt from its JSON config (with ``custom_objects``) predicts the same."""
+    config = json.loads(json.dumps(model.get_config()))
+    clone = lm.Sequential.from_config(config, custom_objects=custom_objects)
     clone.set_weights(model.get_weights())
     x = _x(4, 3)
     np.testing.assert_allclose(clone.predict(x), model.predict(x), rtol=1e-6)
@@ -300,12 +305,7 @@ def test_lambda_config_names_the_function_and_loads_it_from_custom_objects():
 
 def test_lambda_in_a_saved_model_config():
     model = lm.Sequential([lm.Input((3,)), L.Lambda(scale_and_shift), L.Dense(2)])
-    config = json.loads(json.dumps(model.get_config()))
-    clone = lm.Sequential.from_config(config,
-                                      custom_objects={"scale_and_shift": scale_and_shift})
-    clone.set_weights(model.get_weights())
-    x = _x(4, 3)
-    np.testing.assert_allclose(clone.predict(x), model.predict(x), rtol=1e-6)
+    _check_reloads(model, custom_objects={"scale_and_shift": scale_and_shift})
 
 
 def test_lambda_errors():

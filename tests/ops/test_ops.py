@@ -2,7 +2,6 @@
 import importlib
 import pkgutil
 
-import numpy as np
 import pytest
 
 import lamina as lm
@@ -27,31 +26,35 @@ IDS = [f"{r.name}-{'x'.join(str(getattr(s, 'shape', s)) for s in spec)}-{i}"
        for i, (r, spec) in enumerate(CASES)]
 
 
-@pytest.mark.parametrize("record,spec", CASES, ids=IDS)
+def cases_with(flag=None):
+    """The (record, spec) cases whose record has ``flag`` set (all cases for None)."""
+    chosen = [(case, name) for case, name in zip(CASES, IDS)
+              if flag is None or getattr(case[0], flag)]
+    return pytest.mark.parametrize("record,spec", [case for case, _ in chosen],
+                                   ids=[name for _, name in chosen])
+
+
+@cases_with()
 def test_forward(record, spec):
     harness.check_forward(record, harness.make_inputs(record, spec))
 
 
-@pytest.mark.parametrize("record,spec", [c for c in CASES if c[0].grad],
-                         ids=[i for i, c in zip(IDS, CASES) if c[0].grad])
+@cases_with("grad")
 def test_gradient(record, spec):
     harness.check_grad(record, harness.make_inputs(record, spec))
 
 
-@pytest.mark.parametrize("record,spec", [c for c in CASES if c[0].grad2],
-                         ids=[i for i, c in zip(IDS, CASES) if c[0].grad2])
+@cases_with("grad2")
 def test_second_order(record, spec):
     harness.check_grad2(record, harness.make_inputs(record, spec))
 
 
-@pytest.mark.parametrize("record,spec", [c for c in CASES if c[0].graph],
-                         ids=[i for i, c in zip(IDS, CASES) if c[0].graph])
+@cases_with("graph")
 def test_graph_mode(record, spec):
     harness.check_graph(record, harness.make_inputs(record, spec))
 
 
-@pytest.mark.parametrize("record,spec", [c for c in CASES if c[0].graph],
-                         ids=[i for i, c in zip(IDS, CASES) if c[0].graph])
+@cases_with("graph")
 def test_compiled(record, spec):
     harness.check_compiled(record, harness.make_inputs(record, spec))
 

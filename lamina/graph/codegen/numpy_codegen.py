@@ -104,11 +104,72 @@ _REDUCERS = {"sum": "add", "max": "maximum", "min": "minimum", "prod": "multiply
              "all": "logical_and", "any": "logical_or"}
 
 
+def _sigmoid(ctx, node, args, out):
+    """0.5 + 0.5 * tanh(x / 2), as the primitive's forward, in place in ``out``."""
+    half = ctx.ref(_scalar_array(0.5, node.dtype.np), "c")
+    return (f"{ctx.fn('multiply')}({args[0]}, {half}, out={out}); "
+            f"{ctx.fn('tanh')}({out}, out={out}); {ctx.fn('multiply')}({out}, {half}, "
+            f"out={out}); {ctx.fn('add')}({out}, {half}, out={out})")
+
+
 def _relu_grad(ctx, node, args, out):
     g, x = args
     mask = ctx.ref(np.empty(node.shape, dtype=bool), "m")
     return (f"{ctx.fn('greater')}({x}, {_zero(ctx, node)}, out={mask}); "
             f"{ctx.fn('multiply')}({g}, {mask}, out={out})")
+
+
+def _static_index(node: P.Node, spec: tuple, shape: tuple) -> tuple:
+    from ...ops.indexing import _index_tuple
+    return _index_tuple(np, shape, (), spec)
+
+
+def _getitem_view(ctx, node, args, out):
+    """Basic indexing with a static index: a view (the planner keeps its base alive)."""
+    index = _static_index(node, node.attrs["spec"], node.inputs[0].shape)
+    return f"{args[0]}[{ctx.ref(index, 'ix')}]"
+
+
+def _assemble(ctx, node, args, out):
+    """Slices into their places: copies when they cover the array exactly once, else a zero
+    fill and in-place additions."""
+    indexes = [_static_index(node, spec, node.shape) for spec in node.attrs["specs"]]
+    count = np.zeros(node.shape, dtype=np.int32)
+    for index in indexes:
+        count[index] += 1
+    exact = bool(np.all(count == 1))
+    lines = [] if exact else [f"{ctx.fn('copyto')}({out}, {_zero(ctx, node)})"]
+    op = ctx.fn("copyto") if exact else ctx.fn("add")
+    for index, value in zip(indexes, args):
+        name = ctx.ref(index, "ix")
+        if exact:
+            lines.append(f"{op}({out}[{name}], {value})")
+        else:
+            lines.append(f"{op}({out}[{name}], {value}, out={out}[{name}])")
+    return "; ".join(lines)
+
+
+def _matmul_sum(ctx, node, args, out):
+    """sum_i A_i @ B_i as one product of stacked operands. A transposed view A_i = a_i^T is
+    stacked from a_i's rows, so the stacked A is the transpose of a row-stacked buffer."""
+    pairs = list(zip(node.inputs[0::2], node.inputs[1::2]))
+    names = list(zip(args[0::2], args[1::2]))
+    rows, cols = node.shape
+    inner = [a.shape[1] for a, _ in pairs]
+    total = sum(inner)
+    dt = node.dtype.np
+    b_stack = ctx.ref(np.empty((total, cols), dt), "mb")
+    a_stack = ctx.ref(np.empty((total, rows), dt), "ma")   # holds A^T, row by row
+    copy = ctx.fn("copyto")
+    lines, start = [], 0
+    for (a_name, b_name), k in zip(names, inner):
+        rows_k = f"{start}:{start + k}"
+        # a_stack holds A^T: for the usual A_i = h_i^T this copies h_i's rows as they are.
+        lines.append(f"{copy}({a_stack}[{rows_k}], {a_name}.T)")
+        lines.append(f"{copy}({b_stack}[{rows_k}], {b_name})")
+        start += k
+    lines.append(f"{ctx.fn('matmul')}({a_stack}.T, {b_stack}, out={out})")
+    return "; ".join(lines)
 
 
 def _reduction(name: str) -> Callable:
@@ -203,8 +264,11 @@ def _xent_grad(ctx, node, args, out):
 EMITTERS: dict[str, Emitter] = {
     "SparseSoftmaxXent": Emitter(_xent),
     "SparseSoftmaxXentGrad": Emitter(_xent_grad),
+    "AssembleSlices": Emitter(_assemble),
+    "MatMulSum": Emitter(_matmul_sum),
     "Relu": Emitter(_relu, in_place=True),
     "ReluGrad": Emitter(_relu_grad, in_place=True),
+    "Sigmoid": Emitter(_sigmoid, in_place=True),
     "MatMul": Emitter(_matmul),
     "Sum": Emitter(_reduction("sum")),
     "Mean": Emitter(_reduction("mean")),
@@ -224,7 +288,14 @@ EMITTERS: dict[str, Emitter] = {
 }
 
 
+_GETITEM_VIEW = Emitter(_getitem_view, writes_out=False, view=True)
+
+
 def emitter_for(node: P.Node) -> Emitter | None:
+    if node.op == "GetItem":   # basic static indexing is a view; anything else, the forward
+        from ..passes.assemble import _basic
+        static = len(node.inputs) == 1 and _basic(node.attrs["spec"])
+        return _GETITEM_VIEW if static else None
     found = EMITTERS.get(node.op)
     if found is None and node.prim is not None and node.prim.ufunc is not None:
         found = EMITTERS[node.op] = Emitter(_ufunc_code(node.prim.ufunc), in_place=True)

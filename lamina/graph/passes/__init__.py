@@ -35,10 +35,11 @@ def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Nod
     return changed
 
 
-from . import constant_folding, cse, dce, fusion, memory, simplify  # noqa: E402
+from . import (assemble, batch_matmul, constant_folding, cse, dce, fusion,  # noqa: E402
+               memory, simplify)
 
 # The cleanup passes run until nothing changes (at most MAX_ROUNDS times).
-CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run)
+CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run, assemble.run)
 MAX_ROUNDS = 4
 
 
@@ -50,6 +51,8 @@ def optimize(program: Program, fuse: bool = False) -> Program:
             changed |= p(program)
         if not changed:
             break
+    if batch_matmul.run(program):
+        dce.run(program)
     if fuse:
         fusion.run(program)
         dce.run(program)

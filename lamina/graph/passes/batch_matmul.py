@@ -1,0 +1,64 @@
+"""Batching a sum of small matrix products into one product.
+
+The weight gradient of a recurrent layer is a sum over time steps of ``h_t^T @ g_t``: T
+products whose inner dimension is the batch size (say 32), each too small for BLAS to run
+fast. Since ``sum_i A_i @ B_i = [A_1 ... A_T] @ [B_1; ...; B_T]``, the pass replaces the sum
+by one ``MatMulSum`` node, which code generation turns into copies of the operands into two
+stacked buffers and a single large product. The result equals the sum up to float rounding
+(the additions happen in another order).
+
+Merged are trees of additions whose leaves are 2-D products with small inner dimensions
+(MAX_INNER; large products are fast already), each value feeding nothing but the sum, and
+only when there are at least MIN_TERMS products.
+"""
+from __future__ import annotations
+
+from .. import program as P
+from . import rewrite
+
+MATMUL_SUM = "MatMulSum"   # inputs: A_1, B_1, A_2, B_2, ...; output: sum of A_i @ B_i
+MIN_TERMS = 4
+MAX_INNER = 128
+
+
+def _sum_trees(program: P.Program) -> dict[int, list[P.Node]]:
+    """For each addition that sums small products only: the operands A_1, B_1, A_2, ..."""
+    users = program.users()
+    outputs = {id(n) for n in program.outputs}
+    terms: dict[int, list[P.Node]] = {}
+
+    def leaf(node: P.Node) -> list[P.Node] | None:
+        if len(users.get(id(node), ())) != 1 or id(node) in outputs:
+            return None
+        if id(node) in terms:
+            return terms[id(node)]
+        if node.op == "MatMul" and len(node.shape) == 2 and all(
+                len(i.shape) == 2 for i in node.inputs) and node.inputs[0].shape[1] <= MAX_INNER:
+            return list(node.inputs)
+        return None
+
+    for node in program.nodes:
+        if node.op != "Add" or not node.static or node.inputs[0] is node.inputs[1]:
+            continue
+        if any(i.shape != node.shape for i in node.inputs):
+            continue
+        a, b = (leaf(i) for i in node.inputs)
+        if a is not None and b is not None:
+            terms[id(node)] = a + b
+    # Keep the roots: sums not themselves merged into a larger sum.
+    inner = {id(i) for n in program.nodes if id(n) in terms for i in n.inputs}
+    return {k: v for k, v in terms.items() if k not in inner and len(v) // 2 >= MIN_TERMS}
+
+
+def run(program: P.Program) -> bool:
+    roots = _sum_trees(program)
+
+    def rule(node: P.Node, emit) -> P.Node | None:
+        operands = roots.get(id(node))
+        if operands is None:
+            return None
+        merged = P.Node(MATMUL_SUM, None, operands, {}, node.shape, node.dtype, node.name)
+        emit(merged)
+        return merged
+
+    return rewrite(program, rule)
