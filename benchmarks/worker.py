@@ -21,6 +21,9 @@ FRAMEWORKS = {
     "lamina_eager": ("benchmarks.frameworks.lamina_lowlevel", "build_eager"),
     "numpy": ("benchmarks.frameworks.numpy_by_hand", "build"),
     "torch": ("benchmarks.frameworks.torch_eager", "build"),
+    "jax": ("benchmarks.frameworks.jax_jit", "build"),
+    "keras": ("benchmarks.frameworks.keras_tf", "build"),
+    "sklearn": ("benchmarks.frameworks.sklearn_mlp", "build"),
 }
 
 

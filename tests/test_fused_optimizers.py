@@ -89,15 +89,14 @@ def test_constrained_variables_take_the_per_variable_path():
     lambda: lm.optimizers.SGD(0.1), lambda: lm.optimizers.SGD(0.1, momentum=0.9),
     lambda: lm.optimizers.SGD(0.1, momentum=0.9, nesterov=True)])
 def test_numba_kernels_equal_numpy_kernels(make_opt, monkeypatch):
-    """Above NUMBA_MIN_SIZE parameters the optional numba kernels run; they must give the
-    NumPy kernels' numbers exactly (and the per-variable reference's)."""
+    """With numba installed its kernels run; they must give the NumPy kernels' numbers
+    exactly (and the per-variable reference's), at any size."""
     pytest.importorskip("numba")
-    from lamina.optimizers.base import NUMBA_MIN_SIZE
 
     def run(numba_on: str, fuse: bool):
         monkeypatch.setenv("LAMINA_NUMBA", numba_on)
         rng = np.random.default_rng(1)
-        w = lm.Variable(rng.standard_normal(NUMBA_MIN_SIZE + 7).astype(np.float32))
+        w = lm.Variable(rng.standard_normal(70007).astype(np.float32))
         opt = make_opt()
         opt.fuse = fuse
         for step in range(3):

@@ -1,17 +1,13 @@
 """lamina through its model API, as a user writes it: Sequential, compile, fit.
 
-A "step" is measured as ``model.fit`` over an epoch of identical batches, divided by the
-number of batches: the cost of the whole training loop per batch, not only the compiled step.
+A timed call is ``model.fit`` over ``per_call`` batches (one epoch): the whole training loop
+per batch, not only the compiled step.
 """
 from __future__ import annotations
 
-import numpy as np
-
 import lamina as lm
 
-from ..workloads import Workload, mlp_init
-
-BATCHES_PER_CALL = 16
+from ..workloads import Workload, digits, mlp_init, repeated
 
 
 def _mlp(w: Workload) -> lm.Model:
@@ -24,7 +20,7 @@ def _mlp(w: Workload) -> lm.Model:
     return model
 
 
-def _cnn() -> lm.Model:
+def _cnn(w: Workload) -> lm.Model:
     return lm.Sequential([
         lm.Input(shape=(28, 28, 1)),
         lm.layers.Conv2D(32, 3, activation="relu"),
@@ -37,7 +33,7 @@ def _cnn() -> lm.Model:
     ])
 
 
-def _lstm() -> lm.Model:
+def _lstm(w: Workload) -> lm.Model:
     return lm.Sequential([
         lm.Input(shape=(32,), dtype="int32"),
         lm.layers.Embedding(64, 64),
@@ -47,24 +43,33 @@ def _lstm() -> lm.Model:
 
 
 def build_model(w: Workload) -> lm.Model:
-    lm.random.seed(0)
-    model = {"mlp": _mlp, "predict": _mlp}.get(w.kind, None)
-    if model is not None:
-        return model(w)
-    return {"cnn": _cnn, "lstm": _lstm}[w.kind]()
+    lm.utils.set_random_seed(0)
+    return {"mlp": _mlp, "predict": _mlp, "cnn": _cnn, "lstm": _lstm}[w.kind](w)
 
 
 def build(w: Workload):
+    if w.kind == "sklearn":
+        return _sklearn(w)
     model = build_model(w)
-    x, y = w.data()
     if w.kind == "predict":
+        x, _ = w.data()
         return (lambda: model.predict_on_batch(x)), (lambda: None), 1
     model.compile(optimizer=lm.optimizers.Adam(1e-3),
                   loss=lm.losses.SparseCategoricalCrossentropy(from_logits=True))
-    xs = np.concatenate([x] * BATCHES_PER_CALL)
-    ys = np.concatenate([y] * BATCHES_PER_CALL)
+    xs, ys = repeated(w)
 
     def epoch():
         model.fit(xs, ys, batch_size=w.batch, epochs=1, verbose=0, shuffle=False)
 
-    return epoch, (lambda: None), BATCHES_PER_CALL
+    return epoch, (lambda: None), w.per_call
+
+
+def _sklearn(w: Workload):
+    x, y = digits()
+
+    def fit():
+        lm.wrappers.MLPClassifier(hidden_layer_sizes=(100,), max_iter=50, tol=0.0,
+                                  n_iter_no_change=1000, batch_size=w.batch,
+                                  random_state=0).fit(x, y)
+
+    return fit, (lambda: None), 1

@@ -1,14 +1,15 @@
 """Adam and AdamW: adaptive moment estimation, and its decoupled-weight-decay variant."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..ops.math import maximum, pow, sqrt, square
 from ..tensor import Tensor, Variable
-from . import numba_kernels
-from .base import NUMBA_MIN_SIZE, Optimizer, check_number
+from ..backends import numba_kernels
+from .base import Optimizer, check_number
 
 
 class Adam(Optimizer):
@@ -76,16 +77,14 @@ class Adam(Optimizer):
 
     def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
-        m, v = slots[0], slots[1]
         (learning_rate, step), (t, u) = scalars, scratch
-        c = w.dtype.type
-        k = self.fused_constant
-        # _step_size in the variable's dtype, as NumPy scalars: the graph's ops, in its order.
-        alpha = xp.asarray(learning_rate * xp.sqrt(c(1.0) - xp.power(c(self.beta_2), step)) / (
-            c(1.0) - xp.power(c(self.beta_1), step)))
-        if xp is np and w.size >= NUMBA_MIN_SIZE and numba_kernels.available():
+        alpha = self._fused_step_size(xp, learning_rate, step, w.dtype.type)
+        if xp is np and numba_kernels.available():
             numba_kernels.run_adam(self, w, g, slots, alpha)
             return
+        m, v = slots[0], slots[1]
+        k = self.fused_constant
+        alpha = xp.asarray(alpha)
         xp.subtract(g, m, out=t)
         xp.multiply(t, k(1.0 - self.beta_1, w.dtype), out=t)
         xp.add(m, t, out=m)
@@ -101,6 +100,16 @@ class Adam(Optimizer):
         xp.add(u, k(self.epsilon, w.dtype), out=u)
         xp.divide(t, u, out=t)
         xp.subtract(w, t, out=w)
+
+    def _fused_step_size(self, xp, learning_rate, step, c):
+        """_step_size on NumPy scalars, rounding as the graph's float ops do: ``np.power``
+        (a NumPy scalar's ``**`` rounds differently) and a correctly rounded square root."""
+        if xp is not np:
+            return learning_rate * xp.sqrt(c(1.0) - xp.power(c(self.beta_2), step)) / (
+                c(1.0) - xp.power(c(self.beta_1), step))
+        one = c(1.0)
+        return c(learning_rate) * c(math.sqrt(one - np.power(c(self.beta_2), c(step)))) / (
+            one - np.power(c(self.beta_1), c(step)))
 
     def _step_size(self, learning_rate: Tensor, variable: Variable) -> Tensor:
         """The learning rate with both bias corrections of step t folded in."""

@@ -31,10 +31,6 @@ from . import schedules as _schedules
 from .schedules import LearningRateSchedule
 
 
-# Below this many parameters, numba's thread start-up costs more than NumPy's extra passes.
-NUMBA_MIN_SIZE = 1 << 15
-
-
 def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 

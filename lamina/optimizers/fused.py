@@ -114,10 +114,10 @@ def _step_forward(xp, *inputs, optimizer, writes, roles, grads, placed=()):
     the flat gradient array (see ``numpy_codegen``); the others are copied in."""
     state = _state(optimizer, xp, writes, roles)
     state.ensure()
-    copy = xp.copyto
-    for i, (view, g) in enumerate(zip(state.grad_views, inputs[:grads])):
-        if i not in placed:
-            copy(view, g)
+    if len(placed) < grads:
+        for i, (view, g) in enumerate(zip(state.grad_views, inputs[:grads])):
+            if i not in placed:
+                xp.copyto(view, g)
     optimizer.fused_kernel(xp, state.params, state.grad, state.slots, inputs[grads:],
                            state.scratch)
     return state.done

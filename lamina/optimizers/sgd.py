@@ -6,8 +6,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, Variable
-from . import numba_kernels
-from .base import NUMBA_MIN_SIZE, Optimizer, check_number
+from ..backends import numba_kernels
+from .base import Optimizer, check_number
 
 
 class SGD(Optimizer):
@@ -62,7 +62,7 @@ class SGD(Optimizer):
     def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
         (lr,), (t, u) = scalars, scratch
-        if xp is np and w.size >= NUMBA_MIN_SIZE and numba_kernels.available():
+        if xp is np and numba_kernels.available():
             numba_kernels.run_sgd(self, w, g, slots, lr)
             return
         xp.multiply(g, lr, out=t)

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ...backends import numba_kernels
 from .. import program as P
 from ..passes import memory
 from ..passes.fusion import FUSED
@@ -224,39 +225,46 @@ def _fused(ctx, node, args, out):
 
 
 def _xent(ctx, node, args, out):
-    """Sparse softmax cross-entropy, rows of logits (..., C): the shifted logits, their exp
-    and its row sums stay in scratch buffers for the gradient node of the same step."""
+    """Sparse softmax cross-entropy, rows of logits (N, C): the softmax stays in a scratch
+    buffer for the gradient node of the same step (with numba: one kernel each)."""
     logits, labels = node.inputs
     if len(logits.shape) != 2:
         return f"{out}[...] = {_fallback(ctx, node, args)}"
     rows, classes = logits.shape
     dt = node.dtype.np
+    probs = ctx.ref(np.empty((rows, classes), dt), "xp")
+    ctx.shared[(id(logits), id(labels))] = probs
+    if numba_kernels.available():
+        kernel = ctx.ref(numba_kernels.kernels()["xent_forward"], "_xent_forward", False)
+        return f"{kernel}({args[0]}, {args[1]}, {out}, {probs})"
     z = ctx.ref(np.empty((rows, classes), dt), "xz")
-    e = ctx.ref(np.empty((rows, classes), dt), "xe")
     total = ctx.ref(np.empty((rows, 1), dt), "xs")
     ar = ctx.ref(np.arange(rows), "xr")
-    ctx.shared[(id(logits), id(labels))] = (e, total, ar)
     return "; ".join([
         f"{ctx.ref(np.maximum.reduce, '_maximum_reduce', False)}({args[0]}, axis=1, "
         f"keepdims=True, out={total})",
         f"{ctx.fn('subtract')}({args[0]}, {total}, out={z})",
-        f"{ctx.fn('exp')}({z}, out={e})",
-        f"{ctx.ref(np.add.reduce, '_add_reduce', False)}({e}, axis=1, keepdims=True, "
+        f"{ctx.fn('exp')}({z}, out={probs})",
+        f"{ctx.ref(np.add.reduce, '_add_reduce', False)}({probs}, axis=1, keepdims=True, "
         f"out={total})",
         f"{ctx.fn('log')}({total}[:, 0], out={out})",
-        f"{ctx.fn('subtract')}({out}, {z}[{ar}, {args[1]}], out={out})"])
+        f"{ctx.fn('subtract')}({out}, {z}[{ar}, {args[1]}], out={out})",
+        f"{ctx.fn('true_divide')}({probs}, {total}, out={probs})"])
 
 
 def _xent_grad(ctx, node, args, out):
-    """``g * (softmax - onehot)``, from the forward node's exp and row sums when the step
-    has one (it runs first: the gradient depends on the loss)."""
+    """``g * (softmax - onehot)``, from the softmax the forward node of the step left (it
+    runs first: the gradient depends on the loss)."""
     logits, labels, _ = node.inputs
-    shared = ctx.shared.get((id(logits), id(labels)))
-    if shared is None:
+    probs = ctx.shared.get((id(logits), id(labels)))
+    if probs is None:
         return f"{out}[...] = {_fallback(ctx, node, args)}"
-    e, total, ar = shared
+    if numba_kernels.available():
+        kernel = ctx.ref(numba_kernels.kernels()["xent_grad"], "_xent_grad", False)
+        return f"{kernel}({probs}, {args[1]}, {args[2]}, {out})"
+    ar = ctx.ref(np.arange(logits.shape[0]), "xr")
     return "; ".join([
-        f"{ctx.fn('true_divide')}({e}, {total}, out={out})",
+        f"{ctx.fn('copyto')}({out}, {probs})",
         f"{out}[{ar}, {args[1]}] -= 1",
         f"{ctx.fn('multiply')}({out}, {args[2]}[:, None], out={out})"])
 

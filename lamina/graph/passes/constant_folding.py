@@ -12,6 +12,9 @@ MAX_ELEMENTS = 1 << 16
 def run(program: P.Program) -> bool:
     changed = False
     for node in program.nodes:
+        if _fold_broadcast(node):
+            changed = True
+            continue
         if not node.pure or node.prim.forward is None or node in program.effects:
             continue
         if not all(i.op == P.CONST for i in node.inputs) or not node.static:
@@ -23,3 +26,15 @@ def run(program: P.Program) -> bool:
         node.attrs = {"value": np.asarray(value)}
         changed = True
     return changed
+
+
+def _fold_broadcast(node: P.Node) -> bool:
+    """A broadcast of a small constant is a constant (so what uses it can fold too)."""
+    from .simplify import BROADCAST
+    if node.op != BROADCAST or node.inputs[0].op != P.CONST or not node.static:
+        return False
+    if int(np.prod(node.shape)) > MAX_ELEMENTS:
+        return False
+    value = np.broadcast_to(node.inputs[0].attrs["value"], node.shape).copy()
+    node.op, node.prim, node.inputs, node.attrs = P.CONST, None, [], {"value": value}
+    return True
