@@ -463,20 +463,18 @@ def _pool(input, ksize, strides, padding, data_format, rank, kind, name):
 
 def _max_pool(x, ksize, strides, padding, name) -> Tensor:
     # Padded cells hold -inf, so they never win. Tied maxima share the gradient (lm.max).
-    patches = _patches(x, ksize, strides, (1, 1), padding, pad_value=-np.inf)
-    return m.max(patches, (3, 4), name=name)
+    from .pooling import max_pool
+    return max_pool(x, ksize, strides, padding, name=name)
 
 
 def _avg_pool(x, ksize, strides, padding, name) -> Tensor:
-    patches = _patches(x, ksize, strides, (1, 1), padding)
-    if padding == "VALID":
-        return m.mean(patches, (3, 4), name=name)
     h, w = x.shape[1:3]
     if h is None or w is None:  # count the real cells of each window at run time
+        patches = _patches(x, ksize, strides, (1, 1), padding)
         count = m.sum(_patches(ones_like(x), ksize, strides, (1, 1), padding), (3, 4))
-    else:
-        count = _const_like(_window_counts((h, w), ksize, strides, padding), x)
-    return m.divide(m.sum(patches, (3, 4)), count, name=name)
+        return m.divide(m.sum(patches, (3, 4)), count, name=name)
+    from .pooling import avg_pool
+    return avg_pool(x, ksize, strides, padding, name=name)
 
 
 def _window_counts(hw, ksize, strides, padding) -> np.ndarray:
