@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all bench bench-quick lint clean
+ANCHORS := benchmarks/.anchors
+
+.PHONY: demo test test-all bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,5 +26,24 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''
 
+## make bench: lamina against PyTorch, JAX, Keras (TensorFlow) and scikit-learn, in rounds of
+## separate processes; writes benchmarks/RESULTS.md (make bench-quick: under 5 minutes)
+$(ANCHORS)/.installed:
+	$(PYTHON) -m venv $(ANCHORS)
+	$(ANCHORS)/bin/python -m pip install -q --upgrade pip
+	$(ANCHORS)/bin/python -m pip install -q torch==2.13.0
+	$(ANCHORS)/bin/python -m pip install -q numpy jax jaxlib tensorflow-cpu keras scikit-learn
+	touch $@
+
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[fast,plot,sklearn]'
+	touch $@
+
+bench: $(VENV)/.bench $(ANCHORS)/.installed
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: $(VENV)/.bench $(ANCHORS)/.installed
+	$(BIN)/python -m benchmarks.run --quick
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) $(ANCHORS) build dist *.egg-info .pytest_cache

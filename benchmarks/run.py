@@ -4,9 +4,13 @@ Every (framework, workload) measurement runs in its own process; rounds are inte
 (lamina, torch, lamina, torch, ...) so that slow drifts of a shared machine hit every framework
 alike, and each round's ratio lamina / anchor is computed within the round.
 
-    python -m benchmarks.run                       # everything available
-    python -m benchmarks.run --quick               # fewer rounds, shorter timings
+    python -m benchmarks.run                       # everything (make bench)
+    python -m benchmarks.run --quick               # 3 short rounds (make bench-quick)
     python -m benchmarks.run --workloads iris_mlp_b16 --frameworks lamina,lamina_eager,torch
+
+Anchors (PyTorch, JAX, Keras on TensorFlow, scikit-learn) run in their own environment,
+benchmarks/.anchors, which ``make bench`` creates. A framework that has no model for a workload
+(JAX's CNN, say) is skipped for it.
 """
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANCHOR_PYTHON = HERE / ".anchors" / "bin" / "python"
 LAMINA_SIDE = {"lamina", "lamina_lowlevel", "lamina_eager", "numpy"}  # this interpreter
-ANCHORS = ["torch", "numpy", "lamina_eager"]          # what lamina is compared against
 THREADS = "2"
+ALL_WORKLOADS = ("iris_mlp_b16", "mnist_mlp_b128", "mnist_cnn_b64", "char_lstm_b32_t32",
+                 "mnist_mlp_predict_1", "sklearn_mlp_digits")
 
 
 def interpreter(framework: str) -> str | None:
@@ -34,12 +39,24 @@ def interpreter(framework: str) -> str | None:
     return str(ANCHOR_PYTHON) if ANCHOR_PYTHON.exists() else None
 
 
+def blas_env() -> dict:
+    """The same thread counts for every framework, and OpenBLAS's AVX-512 kernels where
+    lamina would ask for them (lamina/_blas.py): the workers import NumPy before lamina, so
+    they get the choice through the environment, like every other process of the run."""
+    env = dict(os.environ, OMP_NUM_THREADS=THREADS, OPENBLAS_NUM_THREADS=THREADS,
+               MKL_NUM_THREADS=THREADS, PYTHONPATH=str(ROOT))
+    from lamina._blas import _AVX512, _cpu
+    vendor, flags = _cpu()
+    if "OPENBLAS_CORETYPE" not in env and vendor == "AuthenticAMD" and _AVX512 <= flags:
+        env["OPENBLAS_CORETYPE"] = "SKYLAKEX"
+    return env
+
+
 def measure(framework: str, workload: str, seconds: float) -> dict | None:
     python = interpreter(framework)
     if python is None:
         return None
-    env = dict(os.environ, OMP_NUM_THREADS=THREADS, OPENBLAS_NUM_THREADS=THREADS,
-               MKL_NUM_THREADS=THREADS, PYTHONPATH=str(ROOT))
+    env = blas_env()
     proc = subprocess.run([python, "-m", "benchmarks.worker", framework, workload,
                            "--seconds", str(seconds)], cwd=ROOT, env=env,
                           capture_output=True, text=True)
@@ -52,11 +69,18 @@ def measure(framework: str, workload: str, seconds: float) -> dict | None:
 def run_rounds(workloads: list[str], frameworks: list[str], rounds: int, seconds: float
                ) -> dict:
     results: dict = {w: {f: [] for f in frameworks} for w in workloads}
+    skipped: set[tuple[str, str]] = set()
     for r in range(rounds):
         for w in workloads:
             order = frameworks if r % 2 == 0 else list(reversed(frameworks))
             for f in order:
+                if (f, w) in skipped:
+                    continue
                 out = measure(f, w, seconds)
+                if out is not None and "skipped" in out:
+                    skipped.add((f, w))
+                    results[w].pop(f, None)
+                    continue
                 if out is not None:
                     results[w][f].append(out)
                     shown = out.get("median_us", out.get("error"))
@@ -82,6 +106,12 @@ def ratios(results: dict) -> dict:
 
 
 def machine() -> str:
+    blas = blas_env().get("OPENBLAS_CORETYPE")
+    suffix = f", OPENBLAS_CORETYPE={blas} for every process" if blas else ""
+    return _machine() + suffix
+
+
+def _machine() -> str:
     cpu = platform.processor() or "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -93,7 +123,8 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {THREADS} threads, Python {platform.python_version()}"
 
 
-def markdown(results: dict, table: dict, command: str, overhead: list[dict]) -> str:
+def markdown(results: dict, table: dict, command: str, overhead: list[dict],
+             extras: dict | None = None) -> str:
     lines = [f"## Run of {datetime.date.today().isoformat()}", "",
              f"Machine: {machine()}  ", f"Command: `{command}`", "",
              "### Step time, median µs (lower is better)", "",
@@ -118,6 +149,31 @@ def markdown(results: dict, table: dict, command: str, overhead: list[dict]) -> 
             firsts = [m["first_step_ms"] for m in runs if "first_step_ms" in m]
             if firsts:
                 lines.append(f"| {w} | {f} | {statistics.median(firsts):.1f} |")
+    extras = extras or {}
+    lines += ["", "### Memory of a training step: peak RSS growth during the timed steps, MB", "",
+              "| workload | framework | MB |", "|---|---|---|"]
+    for w, by_fw in results.items():
+        for f, runs in by_fw.items():
+            peaks = [m["step_peak_mb"] for m in runs if "step_peak_mb" in m]
+            if peaks:
+                lines.append(f"| {w} | {f} | {statistics.median(peaks):.1f} |")
+    if extras.get("startup"):
+        lines += ["", "### Import", "", "| framework | import s | RSS after import, MB |",
+                  "|---|---|---|"]
+        for r in extras["startup"]:
+            lines.append(f"| {r['framework']} | {r['import_s']:.3f} | {r['rss_mb']:.0f} |")
+    floor = extras.get("gemm_floor")
+    if floor:
+        mine = [m["median_us"] for m in results.get("mnist_mlp_b128", {}).get("lamina", [])
+                if "median_us" in m]
+        ratio = f"{statistics.median(mine) / floor['floor_us']:.2f}x" if mine else "—"
+        lines += ["", f"### GEMM floor of mnist_mlp_b128: {floor['step_gflop']:.3f} GFLOP per "
+                  f"step at the {floor['sgemm_gflops']:.0f} GFLOP/s NumPy's sgemm reaches here "
+                  f"= {floor['floor_us']:,.0f} µs; lamina's step: {ratio} the floor"]
+    if extras.get("scaling"):
+        lines += scaling_markdown(extras["scaling"])
+        if extras.get("scaling_plot"):
+            lines += ["", f"![scaling](scaling.png)"]
     if overhead:
         lines += ["", "### Eager overhead: lamina op / the same NumPy call (same process)", "",
                   "| case | elements | NumPy µs | lamina µs | ratio (median [min, max]) |",
@@ -138,8 +194,96 @@ def _frameworks(results: dict) -> list[str]:
     return seen
 
 
+def startup(frameworks: list[str]) -> list[dict]:
+    """Import time and memory after import, each framework in a fresh process (median of 3)."""
+    rows = []
+    for f in frameworks:
+        python = interpreter(f)
+        module = {"lamina_eager": "lamina", "lamina_lowlevel": "lamina"}.get(f, f)
+        if python is None or module not in ("lamina", "torch", "jax", "keras", "numpy",
+                                            "sklearn") or any(r["framework"] == module
+                                                              for r in rows):
+            continue
+        runs = []
+        for _ in range(3):
+            proc = subprocess.run([python, "-m", "benchmarks.startup", module], cwd=ROOT,
+                                  env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                                  capture_output=True, text=True)
+            if proc.returncode == 0:
+                runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        if runs:
+            rows.append({"framework": module,
+                         "import_s": statistics.median(r["import_s"] for r in runs),
+                         "rss_mb": statistics.median(r["rss_mb"] for r in runs)})
+    return rows
+
+
+def gemm_floor() -> dict:
+    env = blas_env()
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.gemm_floor", "mnist_mlp_b128"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+SCALING_BATCHES = (16, 64, 256, 1024)
+SCALING_WIDTHS = (128, 256, 512, 1024)
+
+
+def scaling(seconds: float) -> dict:
+    """Step time of the 784-w-w-10 MLP by batch (w=512) and by width (batch 128)."""
+    points = [(b, 512) for b in SCALING_BATCHES] + [(128, w) for w in SCALING_WIDTHS
+                                                    if w != 512]
+    table = {}
+    for batch, width in points:
+        name = f"mlp_b{batch}_w{width}"
+        for f in ("lamina", "torch"):
+            out = measure(f, name, seconds)
+            if out and "median_us" in out:
+                table.setdefault(name, {})[f] = out["median_us"]
+                print(f"scaling {name:16s} {f:7s} {out['median_us']:.0f}", flush=True)
+    return table
+
+
+def scaling_markdown(table: dict) -> list[str]:
+    lines = ["", "### Scaling: MLP 784-w-w-10 step time, µs (lamina / PyTorch)", "",
+             "| batch | width | lamina | PyTorch | ratio |", "|---|---|---|---|---|"]
+    for name, row in table.items():
+        batch, width = name[len("mlp_b"):].split("_w")
+        if "lamina" in row and "torch" in row:
+            lines.append(f"| {batch} | {width} | {row['lamina']:,.0f} | {row['torch']:,.0f} "
+                         f"| {row['lamina'] / row['torch']:.2f} |")
+    return lines
+
+
+def scaling_plot(table: dict, path: Path) -> str | None:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, key, values, fixed in ((axes[0], "batch", SCALING_BATCHES, "width 512"),
+                                   (axes[1], "width", SCALING_WIDTHS, "batch 128")):
+        for f, style in (("lamina", "o-"), ("torch", "s--")):
+            xs, ys = [], []
+            for v in values:
+                name = f"mlp_b{v}_w512" if key == "batch" else f"mlp_b128_w{v}"
+                if f in table.get(name, {}):
+                    xs.append(v)
+                    ys.append(table[name][f] / 1000)
+            ax.plot(xs, ys, style, label="PyTorch eager" if f == "torch" else f)
+        ax.set(xscale="log", yscale="log", xlabel=key, ylabel="ms per step",
+               title=f"MLP 784-w-w-10, {fixed}")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path)
+
+
 def eager_overhead() -> list[dict]:
-    env = dict(os.environ, OMP_NUM_THREADS=THREADS, PYTHONPATH=str(ROOT))
+    env = blas_env()
     proc = subprocess.run([sys.executable, "-m", "benchmarks.eager_overhead"], cwd=ROOT,
                           env=env, capture_output=True, text=True, check=True)
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -147,16 +291,18 @@ def eager_overhead() -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workloads", default="iris_mlp_b16")
-    parser.add_argument("--frameworks", default="lamina,lamina_eager,numpy,torch")
+    parser.add_argument("--workloads", default=",".join(ALL_WORKLOADS))
+    parser.add_argument("--frameworks", default="lamina,torch,jax,keras,sklearn,numpy")
+    parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--quick", action="store_true", help="3 rounds of 0.5 s")
+    parser.add_argument("--quick", action="store_true",
+                        help="2 rounds of 0.3 s, no scaling sweep (under 5 minutes)")
     parser.add_argument("--no-overhead", action="store_true")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
     if args.quick:
-        args.rounds, args.seconds = 3, 0.5
+        args.rounds, args.seconds, args.no_scaling = 2, 0.3, True
     workloads = args.workloads.split(",")
     frameworks = args.frameworks.split(",")
     if not ANCHOR_PYTHON.exists():
@@ -165,12 +311,17 @@ def main() -> None:
     results = run_rounds(workloads, frameworks, args.rounds, args.seconds)
     table = ratios(results)
     overhead = [] if args.no_overhead else eager_overhead()
+    extras = {"startup": startup(frameworks), "gemm_floor": gemm_floor()}
+    if not args.no_scaling:
+        extras["scaling"] = scaling(args.seconds)
+        extras["scaling_plot"] = scaling_plot(extras["scaling"], HERE / "scaling.png")
     command = "python -m benchmarks.run " + " ".join(sys.argv[1:])
     raw = HERE / "out" / f"results-{datetime.date.today().isoformat()}.json"
     raw.parent.mkdir(exist_ok=True)
     raw.write_text(json.dumps({"results": results, "ratios": table, "overhead": overhead,
-                               "machine": machine(), "command": command}, indent=1))
-    report = markdown(results, table, command, overhead)
+                               "extras": extras, "machine": machine(), "command": command},
+                              indent=1))
+    report = markdown(results, table, command, overhead, extras)
     print(report)
     _write_report(Path(args.out), report)
 

@@ -27,6 +27,13 @@ FRAMEWORKS = {
 }
 
 
+def _rss_mb() -> float:
+    """Resident memory now (Linux /proc), in MB."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("framework", choices=sorted(FRAMEWORKS))
@@ -34,14 +41,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
     from .timing import time_step
-    from .workloads import WORKLOADS
+    from .workloads import get
     module_name, fn_name = FRAMEWORKS[args.framework]
     t0 = time.perf_counter()
     module = importlib.import_module(module_name)
     import_s = time.perf_counter() - t0
-    built = getattr(module, fn_name)(WORKLOADS[args.workload])
+    try:
+        built = getattr(module, fn_name)(get(args.workload))
+    except NotImplementedError as exc:   # this framework has no model for the workload
+        print(json.dumps({"skipped": str(exc)}))
+        return
     step, sync, per_call = built if len(built) == 3 else (*built, 1)
+    before_mb = _rss_mb()
     result = time_step(step, seconds=args.seconds, sync=sync)
+    # Memory the training needs beyond the built model: the process's peak during the timed
+    # steps (first step included, so a compiler's buffers count) over its size before them.
+    result["step_peak_mb"] = max(0.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                                 / 1024 - before_mb)
     for key in ("median_us", "min_us"):
         result[key] /= per_call   # adapters that time several steps per call
     result.update(framework=args.framework, workload=args.workload, import_s=import_s,

@@ -76,3 +76,15 @@ def repeated(w: Workload) -> tuple[np.ndarray, np.ndarray]:
     """``per_call`` copies of the batch, one after the other (one timed call's data)."""
     x, y = w.data()
     return np.concatenate([x] * w.per_call), np.concatenate([y] * w.per_call)
+
+
+def get(name: str) -> Workload:
+    """A named workload, or a scaling point ``mlp_b<batch>_w<width>`` (784-w-w-10)."""
+    if name in WORKLOADS:
+        return WORKLOADS[name]
+    if name.startswith("mlp_b") and "_w" in name:
+        batch, width = (int(part) for part in name[len("mlp_b"):].split("_w"))
+        per_call = max(1, 4096 // batch)
+        return Workload(name, "mlp", batch, (784, width, width, 10), "scaling point", per_call)
+    raise KeyError(f"unknown workload {name!r}: expected one of {sorted(WORKLOADS)} or "
+                   "mlp_b<batch>_w<width>")

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from ._blas import prefer_avx512_kernels as _prefer_avx512_kernels
+
+_prefer_avx512_kernels()   # before NumPy loads OpenBLAS (see _blas.py)
+
 from .dtypes import (DType, bool_, float16, float32, float64, int8, int16, int32, int64,
                      uint8, as_dtype)
 from .tensor import Tensor, Variable, tensor, constant

@@ -31,6 +31,8 @@ def _model(w: Workload) -> keras.Model:
 
 
 def build(w: Workload):
+    if w.kind not in ("mlp", "predict", "cnn", "lstm"):
+        raise NotImplementedError(f"no Keras model for {w.kind}")
     tf.config.threading.set_intra_op_parallelism_threads(2)
     tf.config.threading.set_inter_op_parallelism_threads(2)
     keras.utils.set_random_seed(0)

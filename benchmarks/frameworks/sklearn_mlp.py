@@ -7,6 +7,8 @@ from ..workloads import Workload, digits
 
 
 def build(w: Workload):
+    if w.kind != "sklearn":
+        raise NotImplementedError("scikit-learn is the anchor of sklearn_mlp_digits only")
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
     x, y = digits()

@@ -52,6 +52,8 @@ class _Lstm(torch.nn.Module):
 def build(w: Workload):
     torch.set_num_threads(2)
     torch.manual_seed(0)
+    if w.kind not in ("mlp", "predict", "cnn", "lstm"):
+        raise NotImplementedError(f"no PyTorch model for {w.kind}")
     model = {"mlp": lambda: _mlp(w.sizes), "predict": lambda: _mlp(w.sizes), "cnn": _Cnn,
              "lstm": _Lstm}[w.kind]()
     if w.kind == "predict":
