@@ -1,13 +1,16 @@
 """Optional numba kernels for the CPU backend (the ``fast`` extra: pip install
-'lamina[fast]'): fused optimizer steps and sparse softmax cross-entropy.
+'lamina[fast]'): fused optimizer steps, sparse softmax cross-entropy and the LSTM gates.
 
 Where a step takes a dozen NumPy calls (an optimizer's update makes a dozen passes over all
-parameters; cross-entropy a dozen small calls per batch), a kernel makes one, 4-7x faster. They apply the same float32 operations in the same
-order, without fast-math, so they give the same numbers as the NumPy kernels, bit for bit
-(tests check it). They run on one thread: numba's worker threads and the BLAS threads that
-just ran the step's matrix products would fight over the cores (measured: 100x slower), and
-NumPy's IEEE error model (no Python division-by-zero check) lets LLVM vectorize the loop. This module is imported only when a fused step first runs, and only if
-numba is installed; set ``LAMINA_NUMBA=0`` to keep to NumPy.
+parameters; cross-entropy a dozen small calls per batch), a kernel makes one, 4-7x faster.
+They apply the same float operations in the same order, without fast-math, so they give the
+same numbers as the NumPy code they replace, bit for bit (tests check it). Transcendental
+functions stay with NumPy, whose SIMD tanh and exp are ~30x faster than numba's scalar calls.
+The kernels run on one thread: numba's worker threads and the BLAS threads that just ran the
+step's matrix products would fight over the cores (measured: 100x slower), and NumPy's IEEE
+error model (no Python division-by-zero check) lets LLVM vectorize the loops. This module is
+imported only when a kernel is first wanted, and only if numba is installed; set
+``LAMINA_NUMBA=0`` to keep to NumPy.
 """
 from __future__ import annotations
 
@@ -98,7 +101,38 @@ def _compile() -> dict[str, Callable]:
                 hit = probs.dtype.type(1.0) if j == labels[i] else probs.dtype.type(0.0)
                 out[i, j] = (probs[i, j] - hit) * g[i]
 
-    return {"adam": adam, "sgd": sgd, "xent_forward": xent_forward, "xent_grad": xent_grad}
+    @jit
+    def lstm_forward(s, scale, shift, c, new_c):
+        # s = tanh(z * scale) on entry; the activated gates [i, f, g, o] on exit.
+        # new_c = f * c + i * g.
+        u = c.shape[1]
+        for r in range(s.shape[0]):
+            for j in range(s.shape[1]):
+                s[r, j] = s[r, j] * scale[j] + shift[j]
+            for j in range(u):
+                new_c[r, j] = s[r, u + j] * c[r, j] + s[r, j] * s[r, 2 * u + j]
+
+    @jit
+    def lstm_backward(s, c, tc, g_hc, out):
+        # out = [dz_i, dz_f, dz_c, dz_o, dc] from the gates s = [i, f, g, o], tc = tanh(c')
+        # and g_hc = [dh, dc'], in the order of rnn.backward_into's NumPy calls.
+        u = c.shape[1]
+        one = s.dtype.type(1.0)
+        for r in range(s.shape[0]):
+            for j in range(u):
+                i, f, g, o = s[r, j], s[r, u + j], s[r, 2 * u + j], s[r, 3 * u + j]
+                dh, t = g_hc[0, r, j], tc[r, j]
+                dc = dh * o
+                dc = dc * (one - t * t)
+                dc = dc + g_hc[1, r, j]
+                out[r, j] = dc * g * i * (one - i)
+                out[r, u + j] = dc * c[r, j] * f * (one - f)
+                out[r, 2 * u + j] = dc * i * (one - g * g)
+                out[r, 3 * u + j] = dh * t * o * (one - o)
+                out[r, 4 * u + j] = dc * f
+
+    return {"adam": adam, "sgd": sgd, "xent_forward": xent_forward, "xent_grad": xent_grad,
+            "lstm_forward": lstm_forward, "lstm_backward": lstm_backward}
 
 
 def run_adam(optimizer: Any, w: np.ndarray, g: np.ndarray, slots: list, alpha: Any) -> None:

@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import activations, serialization
 from ..ops import creation, linalg, nn
+from ..ops import rnn as rnn_ops
 from ..ops import shape as shape_ops
 from ..ops.math import cast
 from ..tensor import Tensor, _fmt_shape, convert
@@ -288,6 +289,11 @@ class LSTMCell(_GatedCell):
     def _step(self, projected, states, recurrent_mask, constants):
         h, c = states
         z = projected + linalg.matmul(_masked(h, recurrent_mask), self.recurrent_kernel)
+        if (self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid
+                and rnn_ops.fused_pays()):
+            hc = rnn_ops.lstm_gates(z, c)   # the default activations: one fused primitive
+            h = hc[0]
+            return h, [h, hc[1]]
         z_i, z_f, z_c, z_o = shape_ops.split(z, 4, axis=-1)
         gate = self.recurrent_activation
         c = gate(z_f) * c + gate(z_i) * self.activation(z_c)

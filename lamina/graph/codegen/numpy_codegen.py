@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ...backends import numba_kernels
+from ...ops import rnn as rnn_ops
 from .. import program as P
 from ..passes import memory
 from ..passes.fusion import FUSED
@@ -269,9 +270,38 @@ def _xent_grad(ctx, node, args, out):
         f"{ctx.fn('multiply')}({out}, {args[2]}[:, None], out={out})"])
 
 
+def _lstm_gates(ctx, node, args, out):
+    """An LSTM step; the activated gates and tanh(c') stay in scratch buffers for the
+    gradient node of the same step (see lamina.ops.rnn)."""
+    z, c = node.inputs
+    if None in z.shape or None in c.shape:
+        return f"{out}[...] = {_fallback(ctx, node, args)}"
+    dt = node.dtype.np
+    gates = ctx.ref(np.empty(z.shape, dt), "lg")
+    tanh_c = ctx.ref(np.empty(c.shape, dt), "lc")
+    ctx.shared[("lstm", id(z), id(c))] = (gates, tanh_c)
+    fn = ctx.ref(rnn_ops.forward_into, "_lstm_forward", False)
+    xp = ctx.ref(np, "_np", numbered=False)
+    return f"{fn}({xp}, {args[0]}, {args[1]}, {out}, {gates}, {tanh_c})"
+
+
+def _lstm_gates_grad(ctx, node, args, out):
+    """The LSTM step's gradient from the forward node's saved gates (it runs first: the
+    gradient takes the forward's output)."""
+    z, c = node.inputs[:2]
+    saved = ctx.shared.get(("lstm", id(z), id(c)))
+    if saved is None:
+        return f"{out}[...] = {_fallback(ctx, node, args)}"
+    fn = ctx.ref(rnn_ops.backward_into, "_lstm_backward", False)
+    return (f"{fn}({ctx.ref(np, '_np', numbered=False)}, {saved[0]}, {args[1]}, {saved[1]}, "
+            f"{args[3]}, {out})")
+
+
 EMITTERS: dict[str, Emitter] = {
     "SparseSoftmaxXent": Emitter(_xent),
     "SparseSoftmaxXentGrad": Emitter(_xent_grad),
+    "LSTMGates": Emitter(_lstm_gates),
+    "LSTMGatesGrad": Emitter(_lstm_gates_grad),
     "AssembleSlices": Emitter(_assemble),
     "MatMulSum": Emitter(_matmul_sum),
     "Relu": Emitter(_relu, in_place=True),
