@@ -150,13 +150,24 @@ def markdown(results: dict, table: dict, command: str, overhead: list[dict],
             if firsts:
                 lines.append(f"| {w} | {f} | {statistics.median(firsts):.1f} |")
     extras = extras or {}
-    lines += ["", "### Memory of a training step: peak RSS growth during the timed steps, MB", "",
-              "| workload | framework | MB |", "|---|---|---|"]
+    lines += ["", "### Memory of a training step, MB", "",
+              "Steady step: the peak RSS of the timed steps over the RSS after warm-up (what a "
+              "step allocates on top of what stays resident). With first step: the peak from "
+              "before the first step (tracing and compiling included) over the RSS then. "
+              "Process peak: the whole process's peak RSS (framework, model, data, steps).", "",
+              "| workload | framework | steady step | with first step | process peak |",
+              "|---|---|---|---|---|"]
+
+    def cell(runs: list, key: str, fmt: str) -> str:
+        values = [m[key] for m in runs if key in m]
+        return format(statistics.median(values), fmt) if values else "—"
+
     for w, by_fw in results.items():
         for f, runs in by_fw.items():
-            peaks = [m["step_peak_mb"] for m in runs if "step_peak_mb" in m]
-            if peaks:
-                lines.append(f"| {w} | {f} | {statistics.median(peaks):.1f} |")
+            if any("step_peak_mb" in m for m in runs):
+                lines.append(f"| {w} | {f} | {cell(runs, 'steady_peak_mb', '.1f')} | "
+                             f"{cell(runs, 'step_peak_mb', '.1f')} | "
+                             f"{cell(runs, 'peak_rss_mb', '.0f')} |")
     if extras.get("startup"):
         lines += ["", "### Import", "", "| framework | import s | RSS after import, MB |",
                   "|---|---|---|"]

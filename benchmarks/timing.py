@@ -7,10 +7,12 @@ from typing import Callable
 
 
 def time_step(step: Callable[[], object], seconds: float = 1.0, warmup: int = 10,
-              sync: Callable[[], None] = lambda: None) -> dict:
+              sync: Callable[[], None] = lambda: None,
+              on_warm: Callable[[], None] = lambda: None) -> dict:
     """Median microseconds per call of ``step``, plus the first call's time.
 
-    The first call (tracing/compilation) is timed alone; then ``warmup`` calls; then repeated
+    The first call (tracing/compilation) is timed alone; then ``warmup`` calls; then
+    ``on_warm()`` (the worker starts measuring steady-state memory there); then repeated
     samples of several calls each, for about ``seconds``.
     """
     t0 = time.perf_counter()
@@ -20,6 +22,7 @@ def time_step(step: Callable[[], object], seconds: float = 1.0, warmup: int = 10
     for _ in range(warmup):
         step()
     sync()
+    on_warm()
     # Calls per sample: enough for ~5 ms, so timer resolution does not matter.
     t0 = time.perf_counter()
     step()

@@ -34,6 +34,25 @@ def _rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
+def _reset_peak() -> bool:
+    """Resets the process's resident high-water mark (Linux ≥ 4.0); False where it can't."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_mb() -> float:
+    """The resident high-water mark since the last reset (VmHWM), in MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("/proc/self/status has no VmHWM line")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("framework", choices=sorted(FRAMEWORKS))
@@ -53,11 +72,21 @@ def main() -> None:
         return
     step, sync, per_call = built if len(built) == 3 else (*built, 1)
     before_mb = _rss_mb()
-    result = time_step(step, seconds=args.seconds, sync=sync)
+    warm: dict = {}
+
+    def on_warm() -> None:
+        warm["rss_mb"] = _rss_mb()
+        warm["reset"] = _reset_peak()
+
+    result = time_step(step, seconds=args.seconds, sync=sync, on_warm=on_warm)
     # Memory the training needs beyond the built model: the process's peak during the timed
     # steps (first step included, so a compiler's buffers count) over its size before them.
     result["step_peak_mb"] = max(0.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                                  / 1024 - before_mb)
+    # The steady state alone: the peak since the warm-up (the kernel's high-water mark, reset
+    # then) over the size then; what every further step needs on top of what stays resident.
+    if warm.get("reset"):
+        result["steady_peak_mb"] = max(0.0, _peak_mb() - warm["rss_mb"])
     for key in ("median_us", "min_us"):
         result[key] /= per_call   # adapters that time several steps per call
     result.update(framework=args.framework, workload=args.workload, import_s=import_s,

@@ -1,5 +1,6 @@
 """Optional numba kernels for the CPU backend (the ``fast`` extra: pip install
-'lamina[fast]'): fused optimizer steps, sparse softmax cross-entropy and the LSTM gates.
+'lamina[fast]'): fused optimizer steps, sparse softmax cross-entropy, the LSTM gates, and the
+scatter-adds of convolution and max pooling gradients (col2im, routing to the maxima).
 
 Where a step takes a dozen NumPy calls (an optimizer's update makes a dozen passes over all
 parameters; cross-entropy a dozen small calls per batch), a kernel makes one, 4-7x faster.
@@ -131,8 +132,111 @@ def _compile() -> dict[str, Callable]:
                 out[r, 3 * u + j] = dh * t * o * (one - o)
                 out[r, 4 * u + j] = dc * f
 
+    @jit
+    def max_pool_grad(x, out, g, kh, kw, sh, sw, top, left, tiled, dx):
+        # dx for NHWC max pooling: each window's gradient shared equally by its maxima.
+        # Cells outside x (padding) read as -inf, as in the NumPy code's padded copy. Tiled
+        # windows (stride = size) write each cell once; overlapping ones gather per cell,
+        # adding the windows' shares in the NumPy code's (i, j) order. Channels innermost.
+        n, h, w, ch = x.shape
+        oh, ow = out.shape[1], out.shape[2]
+        zero, one, low = dx.dtype.type(0.0), dx.dtype.type(1.0), x.dtype.type(-np.inf)
+        share = np.empty(g.shape, dx.dtype)
+        count = np.empty(ch, dx.dtype)
+        for b in range(n):
+            for oy in range(oh):
+                for ox in range(ow):
+                    peak = out[b, oy, ox]
+                    count[:] = zero
+                    for i in range(kh):
+                        y = oy * sh + i - top
+                        for j in range(kw):
+                            xx = ox * sw + j - left
+                            if 0 <= y < h and 0 <= xx < w:
+                                cells = x[b, y, xx]
+                                for c in range(ch):
+                                    count[c] += one if cells[c] == peak[c] else zero
+                            else:
+                                for c in range(ch):
+                                    count[c] += one if low == peak[c] else zero
+                    for c in range(ch):
+                        share[b, oy, ox, c] = g[b, oy, ox, c] / count[c]
+        if tiled:
+            dx[:] = zero                      # cells no window reaches
+            for b in range(n):
+                for oy in range(oh):
+                    for ox in range(ow):
+                        peak, part = out[b, oy, ox], share[b, oy, ox]
+                        for i in range(kh):
+                            y = oy * sh + i - top
+                            if y < 0 or y >= h:
+                                continue
+                            for j in range(kw):
+                                xx = ox * sw + j - left
+                                if xx < 0 or xx >= w:
+                                    continue
+                                cells, target = x[b, y, xx], dx[b, y, xx]
+                                for c in range(ch):
+                                    target[c] = (one if cells[c] == peak[c] else zero) * part[c]
+            return
+        for b in range(n):
+            for y in range(h):
+                for xx in range(w):
+                    target, cells = dx[b, y, xx], x[b, y, xx]
+                    target[:] = zero
+                    for i in range(kh):
+                        py = y + top - i
+                        if py < 0 or py % sh != 0 or py // sh >= oh:
+                            continue
+                        oy = py // sh
+                        for j in range(kw):
+                            px = xx + left - j
+                            if px < 0 or px % sw != 0 or px // sw >= ow:
+                                continue
+                            peak, part = out[b, oy, px // sw], share[b, oy, px // sw]
+                            for c in range(ch):
+                                target[c] += (one if cells[c] == peak[c] else zero) * part[c]
+
+    @jit
+    def combine_patches(p, kh, kw, sh, sw, dh, dw, top, left, out):
+        # col2im: out[b, y, x] = the sum of the patch cells that window positions took from
+        # (y, x), added in the NumPy code's (i, j) order (gathered: each cell written once).
+        n, h, w, ch = out.shape
+        oh, ow = p.shape[1], p.shape[2]
+        zero = out.dtype.type(0.0)
+        for b in range(n):
+            for y in range(h):
+                for xx in range(w):
+                    target = out[b, y, xx]
+                    target[:] = zero
+                    for i in range(kh):
+                        py = y + top - i * dh
+                        if py < 0 or py % sh != 0 or py // sh >= oh:
+                            continue
+                        oy = py // sh
+                        for j in range(kw):
+                            px = xx + left - j * dw
+                            if px < 0 or px % sw != 0 or px // sw >= ow:
+                                continue
+                            cells = p[b, oy, px // sw, i, j]
+                            for c in range(ch):
+                                target[c] += cells[c]
+
     return {"adam": adam, "sgd": sgd, "xent_forward": xent_forward, "xent_grad": xent_grad,
-            "lstm_forward": lstm_forward, "lstm_backward": lstm_backward}
+            "lstm_forward": lstm_forward, "lstm_backward": lstm_backward,
+            "max_pool_grad": max_pool_grad, "combine_patches": combine_patches}
+
+
+def for_arrays(xp: Any, name: str, *arrays: Any) -> Callable | None:
+    """The kernel ``name`` if numba is on and the arrays are NumPy float32 or float64 arrays
+    of one dtype (what the kernels are written for), else None: use the NumPy code."""
+    if xp is not np or not available():
+        return None
+    dtype = arrays[0].dtype
+    if dtype not in (np.float32, np.float64) or any(
+            not isinstance(a, np.ndarray) or a.dtype != dtype for a in arrays):
+        return None
+    return kernels()[name]
 
 
 def run_adam(optimizer: Any, w: np.ndarray, g: np.ndarray, slots: list, alpha: Any) -> None:

@@ -1,0 +1,57 @@
+"""The numba kernels behind max-pooling gradients and col2im (lamina/backends/numba_kernels.py)
+give the NumPy code's numbers bit for bit: ties, padding, overlapping and tiled windows,
+strides, dilations, float32 and float64."""
+import numpy as np
+import pytest
+
+from lamina.backends import numba_kernels
+from lamina.ops import nn, pooling
+
+pytestmark = pytest.mark.skipif(not numba_kernels.available(), reason="numba is not installed")
+
+
+def _with_and_without_kernels(monkeypatch, fn, *args):
+    with_kernels = np.asarray(fn(np, *args))
+    monkeypatch.setattr(numba_kernels, "for_arrays", lambda *a: None)
+    without = np.asarray(fn(np, *args))
+    monkeypatch.undo()
+    return with_kernels, without
+
+
+POOLS = [((2, 2), (2, 2), "VALID"), ((2, 2), (2, 2), "SAME"), ((3, 3), (2, 2), "SAME"),
+         ((3, 3), (1, 1), "VALID"), ((3, 2), (1, 2), "SAME"), ((2, 2), (1, 1), "SAME")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ksize, strides, padding", POOLS)
+@pytest.mark.parametrize("hw", [(7, 7), (8, 6)])
+def test_max_pool_grad_kernel(dtype, ksize, strides, padding, hw, monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, *hw, 3)).astype(dtype)
+    x[0, 0, :3] = 1.0                      # tied maxima share the gradient
+    x[1, -1, -2:] = -np.inf                # ties with the padding's -inf
+    out = pooling._max_forward(np, x, ksize, strides, padding)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    a, b = _with_and_without_kernels(monkeypatch, pooling._max_grad_forward, x, out, g,
+                                     ksize, strides, padding)
+    assert a.shape == b.shape == x.shape and a.dtype == b.dtype == dtype
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+CONVS = [((3, 3), (1, 1), (1, 1), "VALID"), ((3, 3), (1, 1), (1, 1), "SAME"),
+         ((3, 3), (2, 2), (1, 1), "SAME"), ((2, 3), (1, 2), (2, 1), "SAME"),
+         ((5, 5), (2, 2), (1, 1), "VALID"), ((3, 3), (1, 1), (1, 1), ((2, 0), (1, 3)))]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ksize, strides, dilations, padding", CONVS)
+def test_combine_patches_kernel(dtype, ksize, strides, dilations, padding, monkeypatch):
+    rng = np.random.default_rng(1)
+    like = np.empty((2, 9, 8, 4), dtype)
+    shape = nn._extract_forward(np, like, ksize, strides, dilations, padding, 0.0).shape
+    p = rng.standard_normal(shape).astype(dtype)
+    a, b = _with_and_without_kernels(monkeypatch, nn._combine_forward, p, like, ksize,
+                                     strides, dilations, padding)
+    assert a.shape == b.shape == like.shape
+    np.testing.assert_array_equal(a, b)
