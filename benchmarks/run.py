@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ANCHOR_PYTHON = HERE / ".anchors" / "bin" / "python"
 LAMINA_SIDE = {"lamina", "lamina_lowlevel", "lamina_eager", "numpy"}  # this interpreter
+LOWLEVEL = ("lamina_lowlevel", "lamina_eager")   # the low-level API, compiled and eager
 THREADS = "2"
 ALL_WORKLOADS = ("iris_mlp_b16", "mnist_mlp_b128", "mnist_cnn_b64", "char_lstm_b32_t32",
                  "mnist_mlp_predict_1", "sklearn_mlp_digits")
@@ -88,16 +89,21 @@ def run_rounds(workloads: list[str], frameworks: list[str], rounds: int, seconds
     return results
 
 
-def ratios(results: dict) -> dict:
-    """Per workload and anchor: lamina/anchor per round, with median, min and max."""
+def ratios(results: dict, mine: str = "lamina", anchors: tuple | None = None) -> dict:
+    """Per workload and anchor: ``mine``/anchor per round, with median, min and max.
+
+    The anchors are every other framework measured (``anchors``: only those), except the
+    low-level lamina variants, which ``lowlevel`` compares on their own.
+    """
     table: dict = {}
     for w, by_fw in results.items():
-        mine = [m.get("median_us") for m in by_fw.get("lamina", [])]
+        own = [m.get("median_us") for m in by_fw.get(mine, [])]
         for anchor, runs in by_fw.items():
-            if anchor == "lamina":
+            if anchor == mine or (anchors is None and anchor in LOWLEVEL) or (
+                    anchors is not None and anchor not in anchors):
                 continue
             theirs = [m.get("median_us") for m in runs]
-            per_round = [a / b for a, b in zip(mine, theirs) if a and b]
+            per_round = [a / b for a, b in zip(own, theirs) if a and b]
             if per_round:
                 table.setdefault(w, {})[anchor] = {
                     "median": statistics.median(per_round), "min": min(per_round),
@@ -142,6 +148,15 @@ def markdown(results: dict, table: dict, command: str, overhead: list[dict],
         for a, r in by_anchor.items():
             lines.append(f"| {w} | {a} | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} "
                          f"| {r['rounds']} |")
+    low = ratios(results, "lamina_lowlevel", ("lamina_eager", "torch", "jax"))
+    if low:
+        lines += ["", "### Low-level API (Variables, GradientTape, Adam in `lm.function`): "
+                  "compiled step / other, per round", "",
+                  "| workload | other | median | min | max | rounds |", "|---|---|---|---|---|---|"]
+        for w, by_other in low.items():
+            for o, r in by_other.items():
+                lines.append(f"| {w} | {o} | {r['median']:.3f} | {r['min']:.3f} | "
+                             f"{r['max']:.3f} | {r['rounds']} |")
     lines += ["", "### First step (trace + compile), ms", "", "| workload | framework | ms |",
               "|---|---|---|"]
     for w, by_fw in results.items():
@@ -303,7 +318,8 @@ def eager_overhead() -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workloads", default=",".join(ALL_WORKLOADS))
-    parser.add_argument("--frameworks", default="lamina,torch,jax,keras,sklearn,numpy")
+    parser.add_argument("--frameworks", default="lamina,lamina_lowlevel,lamina_eager,torch,jax,"
+                                                "keras,sklearn,numpy")
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.0)
