@@ -15,6 +15,7 @@ from .dtypes import (DType, bool_, float16, float32, float64, int8, int16, int32
                      uint8, as_dtype)
 from .tensor import Tensor, Variable, tensor, constant
 from .backends import Device, device, list_devices
+from . import config  # noqa: F401  (lm.config.set_tf32)
 from . import ops
 from .ops.math import *  # noqa: F401,F403  (each ops module lists its API in __all__)
 from .ops.shape import *  # noqa: F401,F403

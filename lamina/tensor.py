@@ -135,8 +135,7 @@ class Tensor:
         dev = get_device(device)
         if dev is self._device:
             return self
-        host = self.numpy()
-        return _wrap(dev.backend.asarray(host), self._dtype, dev)
+        return _wrap(dev.backend.asarray(self._host()), self._dtype, dev)
 
     def cpu(self) -> "Tensor":
         return self.to(CPU)
@@ -298,9 +297,8 @@ def convert(value: Any, dtype: Any = None, device: Device | None = None) -> Tens
     if isinstance(value, (np.ndarray, np.generic)):
         got = _dt.as_dtype(value.dtype)
         host = value
-    elif type(value).__module__.startswith("cupy"):
-        got = _dt.as_dtype(value.dtype)
-        return _wrap(value if want is None else value.astype(want.np), want or got, dev)
+    elif _on_a_gpu(value):
+        return _device_array(value, want, device)
     else:
         got = _python_dtype(value)
         host = value
@@ -311,6 +309,21 @@ def convert(value: Any, dtype: Any = None, device: Device | None = None) -> Tens
         raise ValueError(f"Cannot convert {_describe(value)} to a {target.name} tensor: "
                          f"{exc}") from None
     return _wrap(array, target, dev)
+
+
+def _on_a_gpu(value: Any) -> bool:
+    """Whether ``value`` is an array of a GPU backend (a CuPy array, say)."""
+    return hasattr(value, "dtype") and hasattr(value, "shape") and device_of(value) is not CPU
+
+
+def _device_array(value: Any, want: _dt.DType | None, device: Device | None) -> Tensor:
+    """A GPU backend's array as a tensor on its own device (moved if ``device`` differs)."""
+    owner = device_of(value)
+    dtype = want or _dt.as_dtype(value.dtype)
+    if want is not None and value.dtype != want.np:
+        value = value.astype(want.np)
+    t = _wrap(value, dtype, owner)
+    return t if device is None or device is owner else t.to(device)
 
 
 # ---- Variable -----------------------------------------------------------------------------

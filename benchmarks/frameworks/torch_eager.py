@@ -49,13 +49,28 @@ class _Lstm(torch.nn.Module):
         return self.dense(out[:, -1])
 
 
+def make_model(w: Workload) -> torch.nn.Module:
+    """The workload's model (on the CPU)."""
+    if w.kind not in ("mlp", "predict", "cnn", "lstm"):
+        raise NotImplementedError(f"no PyTorch model for {w.kind}")
+    return {"mlp": lambda: _mlp(w.sizes), "predict": lambda: _mlp(w.sizes), "cnn": _Cnn,
+            "lstm": _Lstm}[w.kind]()
+
+
+def training_parts(model: torch.nn.Module, w: Workload) -> tuple[list, object, object]:
+    """One timed call's batches (CPU tensors), Adam (eps 1e-7, as Keras) and the loss."""
+    xs, ys = repeated(w)
+    batches = [(torch.from_numpy(np.ascontiguousarray(xs[i:i + w.batch])),
+                torch.from_numpy(ys[i:i + w.batch].astype(np.int64)))
+               for i in range(0, len(xs), w.batch)]
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    return batches, opt, torch.nn.CrossEntropyLoss()
+
+
 def build(w: Workload):
     torch.set_num_threads(2)
     torch.manual_seed(0)
-    if w.kind not in ("mlp", "predict", "cnn", "lstm"):
-        raise NotImplementedError(f"no PyTorch model for {w.kind}")
-    model = {"mlp": lambda: _mlp(w.sizes), "predict": lambda: _mlp(w.sizes), "cnn": _Cnn,
-             "lstm": _Lstm}[w.kind]()
+    model = make_model(w)
     if w.kind == "predict":
         x = torch.from_numpy(w.data()[0])
         model.eval()
@@ -64,12 +79,7 @@ def build(w: Workload):
             with torch.no_grad():
                 return model(x)
         return predict, (lambda: None), 1
-    xs, ys = repeated(w)
-    batches = [(torch.from_numpy(np.ascontiguousarray(xs[i:i + w.batch])),
-                torch.from_numpy(ys[i:i + w.batch].astype(np.int64)))
-               for i in range(0, len(xs), w.batch)]
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    batches, opt, loss_fn = training_parts(model, w)
 
     def epoch():
         for x, y in batches:

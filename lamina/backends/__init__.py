@@ -10,6 +10,8 @@ import contextlib
 import re
 from typing import Any, ContextManager, Iterator
 
+import numpy as np
+
 from .._state import STATE
 from .base import Backend
 from .numpy_backend import NumpyBackend
@@ -131,11 +133,18 @@ def _device_scope(dev: Device) -> Iterator[Device]:
 
 
 def device_of(value: Any) -> Device:
-    """The device that holds a backend array (CPU for NumPy arrays and scalars)."""
-    module = type(value).__module__
-    if module.startswith("cupy"):
-        index = value.device.id
-        for dev in _gpus():
-            if dev.index == index:
-                return dev
+    """The device that holds a backend array (CPU for NumPy arrays and Python scalars)."""
+    if isinstance(value, _HOST_TYPES):
+        return CPU
+    for dev in _gpus():
+        if dev.backend.owns(value):
+            return dev
     return CPU
+
+
+_HOST_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
+
+
+def to_host(value: Any) -> np.ndarray:
+    """A backend array as a NumPy array: copied from a GPU, returned as it is on the CPU."""
+    return device_of(value).backend.to_numpy(value)

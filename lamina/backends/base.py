@@ -1,7 +1,8 @@
 """The interface every backend implements."""
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
@@ -31,3 +32,18 @@ class Backend:
 
     def synchronize(self) -> None:
         """Waits for queued work to finish (GPU); nothing to do on the CPU."""
+
+    def owns(self, array: Any) -> bool:
+        """Whether ``array`` is an array of this backend (on its device)."""
+        raise NotImplementedError
+
+    def scope(self) -> ContextManager[Any]:
+        """A context in which this backend's device is the current one (GPU backends: the
+        CUDA device that kernels launch on); nothing to switch on the CPU."""
+        return contextlib.nullcontext()
+
+    def elementwise_kernel(self, in_params: str, out_params: str, operation: str, name: str,
+                           preamble: str = "") -> Callable[..., Any] | None:
+        """A compiled elementwise kernel (``cupy.ElementwiseKernel``'s arguments), or None on
+        backends that have none: code generation then calls one ufunc per step."""
+        return None

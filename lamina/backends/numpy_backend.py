@@ -21,6 +21,9 @@ class NumpyBackend(Backend):
     def erf(self, x: Any) -> Any:
         return erf(x)
 
+    def owns(self, array: Any) -> bool:
+        return isinstance(array, (np.ndarray, np.generic))
+
 
 def erf(x: Any) -> np.ndarray:
     """The error function to float64 accuracy, from NumPy alone.

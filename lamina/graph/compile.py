@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from ..backends import CPU, Device
 from .codegen import numpy_codegen
 from .ir import Operation
 from .passes import optimize
@@ -21,14 +22,19 @@ class Plan:
         program: the optimized Program (``print(plan.program)``).
         source: the generated Python source (``print(plan.source)``).
         feed_order: ids of the fed tensors, in argument order.
+        device: where the plan runs; it takes arrays of that device, or NumPy arrays, which
+            its first lines copy there (see ``cupy_codegen``), and returns arrays there.
+        values: the objects the source names (buffers ``b0``..., constants ``c0``...).
     """
 
     def __init__(self, program: Program, generated: numpy_codegen.Generated,
-                 feed_order: list[int]):
+                 feed_order: list[int], device: Device = CPU):
         self.program = program
         self.source = generated.source
         self.memory = generated.memory
         self.feed_order = feed_order
+        self.device = device
+        self.values = generated.values
         self._fn = generated.fn
 
     def __call__(self, *arrays: Any) -> tuple:
@@ -41,8 +47,9 @@ class Plan:
 
 def compile_ops(ops: Sequence[Operation], fetched: Sequence[Any], feeds: dict[int, Any],
                 slot_of: Callable[[Any], Any], on_missing: Callable | None = None,
-                optimized: bool = True, fuse: bool = False) -> Plan:
-    """Compiles ``ops`` (in graph order) into a Plan computing ``fetched``.
+                optimized: bool = True, fuse: bool | None = None, device: Device = CPU
+                ) -> Plan:
+    """Compiles ``ops`` (in graph order) into a Plan computing ``fetched`` on ``device``.
 
     Args:
         ops: the operations needed, in graph order (see ``session.needed_ops``).
@@ -51,9 +58,17 @@ def compile_ops(ops: Sequence[Operation], fetched: Sequence[Any], feeds: dict[in
         slot_of: maps a Variable to the object whose ``_value`` holds its array.
         on_missing: see ``numpy_codegen.generate``.
         optimized: run the optimizing passes (False: translate the graph as it is).
-        fuse: run elementwise fusion.
+        fuse: run elementwise fusion (default: on a GPU, where a fused chain is one kernel,
+            not on the CPU, where NumPy runs each step anyway).
+        device: the device the code runs on (its arrays, buffers and kernels).
     """
     program, order = build_program(list(ops), list(fetched), feeds, slot_of)
+    on_cpu = device is CPU
     if optimized:
-        optimize(program, fuse=fuse)
-    return Plan(program, numpy_codegen.generate(program, on_missing), order)
+        optimize(program, fuse=(not on_cpu) if fuse is None else fuse)
+    if on_cpu:
+        generated = numpy_codegen.generate(program, on_missing)
+    else:
+        from .codegen import cupy_codegen
+        generated = cupy_codegen.generate(program, on_missing, device)
+    return Plan(program, generated, order, device)

@@ -6,24 +6,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backends import CPU
+from ..backends import CPU, Device, to_host
 from .ir import Operation
 
 
-def interpret(store: Any, ops: list[Operation], feeds: dict[int, Any]) -> dict[int, Any]:
-    """Runs ``ops`` in order. ``store`` holds variable values (``read``/``write``).
+def interpret(store: Any, ops: list[Operation], feeds: dict[int, Any],
+              device: Device = CPU) -> dict[int, Any]:
+    """Runs ``ops`` in order on ``device``. ``store`` holds variable values
+    (``read``/``write``); fed values and constants are copied to the device first.
 
     Returns the value of every output computed or fed, keyed by ``id(tensor)``.
     """
-    values: dict[int, Any] = dict(feeds)
-    xp = CPU.xp
+    place = _placer(device)
+    values: dict[int, Any] = {key: place(value) for key, value in feeds.items()}
+    xp = device.xp
     for op in ops:
         out = op.outputs[0] if op.outputs else None
         if out is not None and id(out) in values:
             continue  # fed
         kind = op.type
         if kind == "Const":
-            value = op.attrs["value"]
+            value = place(op.attrs["value"])
         elif kind == "Placeholder":
             shape = "any shape" if out._shape is None else f"shape {out.shape}"
             raise ValueError(f"You must feed a value for placeholder {out.name} (dtype "
@@ -46,6 +49,14 @@ def interpret(store: Any, ops: list[Operation], feeds: dict[int, Any]) -> dict[i
         if out is not None:
             values[id(out)] = value
     return values
+
+
+def _placer(device: Device):
+    """Host values as arrays of ``device`` (unchanged on the CPU)."""
+    if device is CPU:
+        return lambda value: value
+    backend = device.backend
+    return lambda value: value if backend.owns(value) else backend.asarray(to_host(value))
 
 
 def _assign(store: Any, op: Operation, value: Any) -> Any:

@@ -6,6 +6,10 @@ and dtype of a tensor or array, the identity of a Variable, the value of anythin
 with a new signature traces again, and the reason (which argument changed, from what to what)
 is recorded in ``retrace_reasons``. Variables the function uses are captured by reference;
 assignments to them inside the function update them in place.
+
+Devices: the compiled code runs where the function's tensors are. Tensor arguments on a GPU
+decide; without them, the variables the function uses; without those, the ``lm.device``
+scope of the call. NumPy (and CPU tensor) arguments follow, copied by the plan's first lines.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import numpy as np
 
 from .. import nest
 from .._state import STATE
+from ..backends import CPU, Device
 from ..tensor import Tensor, Variable, _wrap
 from ..dtypes import from_numpy
 from .compile import Plan, compile_ops
@@ -49,11 +54,15 @@ class ConcreteFunction:
     """
 
     def __init__(self, graph: FuncGraph, inputs: list[Tensor], outputs: Any,
-                 fuse: bool = False):
+                 fuse: bool | None = None, arg_device: Device | None = None,
+                 scope_device: Device | None = None):
         self.graph = graph
         self.inputs = inputs
         self.structured_outputs = outputs
         self._fuse = fuse
+        self._arg_device = arg_device
+        self._scope_device = scope_device
+        self.device: Device = CPU      # decided when the plan is compiled
         self._plan: Plan | None = None
         leaves = nest.flatten(outputs)
         self._symbolic = [i for i, x in enumerate(leaves)
@@ -75,7 +84,8 @@ class ConcreteFunction:
                    if op.type == "Assign" or (op.prim is not None and op.prim.effect)]
         ops = needed_ops([*fetched, *effects], {}) if (fetched or effects) else []
         feeds = {id(p): np.empty(p.shape, p.dtype.np) for p in self.inputs}
-        return compile_ops(ops, fetched, feeds, _own_slot, fuse=self._fuse)
+        self.device = self._arg_device or _variables_device(ops) or self._scope_device or CPU
+        return compile_ops(ops, fetched, feeds, _own_slot, fuse=self._fuse, device=self.device)
 
     @property
     def source(self) -> str:
@@ -91,10 +101,10 @@ class ConcreteFunction:
         outs = self.plan(*arrays)
         if self._single:
             value = outs[0]
-            return _wrap(value, from_numpy(value.dtype), self.structured_outputs._device)
+            return _wrap(value, from_numpy(value.dtype), self.device)
         leaves = list(nest.flatten(self.structured_outputs))
         for i, value in zip(self._symbolic, outs):
-            leaves[i] = _wrap(value, from_numpy(value.dtype), leaves[i]._device)
+            leaves[i] = _wrap(value, from_numpy(value.dtype), self.device)
         return nest.pack_like(self.structured_outputs, leaves)
 
     def __call__(self, *args: Any) -> Any:
@@ -103,6 +113,32 @@ class ConcreteFunction:
             raise TypeError(f"This concrete function takes {len(self.inputs)} tensor "
                             f"argument(s), received {len(flat)}.")
         return self.run([_array_for(p, a) for p, a in zip(self.inputs, flat)])
+
+
+def _variables_device(ops: list) -> Device | None:
+    """The device of the eager variables the operations read or write, when they share one
+    (a mix is reported by code generation, naming the variable)."""
+    devices = set()
+    for op in ops:
+        held = [op.attrs.get("var"), *(op.attrs.get("writes") or ())]
+        for var in held:
+            if isinstance(var, Variable) and var._op is None and var._value is not None:
+                devices.add(var._device)
+    return devices.pop() if len(devices) == 1 else None
+
+
+def _argument_device(name: str, leaves: list) -> Device | None:
+    """The GPU that tensor arguments live on (None: all on the CPU, or NumPy data)."""
+    found = None
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor) or isinstance(leaf, Variable) or leaf._device is CPU:
+            continue
+        if found is not None and leaf._device is not found:
+            raise ValueError(f"lm.function {name!r} received tensors on {found.name} and "
+                             f"{leaf._device.name}: expected every tensor argument on one "
+                             "device. Move them with .to(device).")
+        found = leaf._device
+    return found
 
 
 def _own_slot(var: Variable) -> Variable:
@@ -134,7 +170,7 @@ class Function:
         <lamina.Tensor: shape=(2,), dtype=int32, numpy=array([7, 7], dtype=int32)>
     """
 
-    def __init__(self, fn: Callable, name: str | None = None, fuse: bool = False):
+    def __init__(self, fn: Callable, name: str | None = None, fuse: bool | None = None):
         if not callable(fn):
             raise TypeError(f"lm.function expects a callable, received {type(fn).__name__}.")
         self.python_function = fn
@@ -241,7 +277,8 @@ class Function:
                              "than its first trace. Create variables once, outside the "
                              "function or on its first call only.")
         _check_outputs(outputs, graph)
-        concrete = ConcreteFunction(graph, holders, outputs, self._fuse)
+        concrete = ConcreteFunction(graph, holders, outputs, self._fuse,
+                                    _argument_device(self.name, leaves), _scope())
         self._traces += 1
         self._cache[key] = concrete
         return concrete
@@ -270,9 +307,14 @@ def _fast_key(args: tuple) -> tuple | None:
     for a in args:
         kind = type(a)
         if kind is Tensor:
+            device = a._device
             a = a._value
             if a is None:
                 return None
+            if device is not CPU:
+                key.append(("tensor", a.shape, a.dtype.str, device))
+                arrays.append(a)
+                continue
         elif a is None:
             key.append(("python", "NoneType", None))
             continue
@@ -280,6 +322,9 @@ def _fast_key(args: tuple) -> tuple | None:
             return None
         key.append(("tensor", a.shape, a.dtype.str))
         arrays.append(a)
+    scope = STATE.device   # _scope(), inlined: this runs on every call of a training step
+    if scope is not None and scope is not CPU:
+        key.append(("device", scope))
     return tuple(key), arrays
 
 
@@ -290,14 +335,25 @@ def _key(leaves: list) -> tuple:
             key.append(("variable", id(leaf)))
         elif _is_input(leaf):
             arr = _input_array(leaf)
-            key.append(("tensor", arr.shape, arr.dtype.str))
+            device = leaf._device if isinstance(leaf, Tensor) else CPU
+            entry = ("tensor", arr.shape, arr.dtype.str)
+            key.append(entry if device is CPU else (*entry, device))
         else:
             try:
                 hash(leaf)
                 key.append(("python", type(leaf).__name__, leaf))
             except TypeError:
                 key.append(("object", id(leaf)))
+    scope = _scope()
+    if scope is not None:
+        key.append(("device", scope))
     return tuple(key)
+
+
+def _scope() -> Device | None:
+    """The lm.device scope of a call when it names a device other than the CPU."""
+    scope = STATE.device
+    return None if scope is None or scope is CPU else scope
 
 
 def _describe(entry: tuple) -> str:
@@ -313,6 +369,10 @@ def _describe(entry: tuple) -> str:
 
 def _explain(old: tuple, new: tuple, paths: list[str]) -> str:
     """Which argument changed between two signatures, and how."""
+    (old, old_scope), (new, new_scope) = _split_scope(old), _split_scope(new)
+    if old_scope is not new_scope:
+        return (f"the lm.device scope changed ({_device_name(old_scope)} -> "
+                f"{_device_name(new_scope)})")
     if len(old) != len(new):
         return f"the number of arguments changed ({len(old)} -> {len(new)} values)"
     changes = []
@@ -325,10 +385,23 @@ def _explain(old: tuple, new: tuple, paths: list[str]) -> str:
                 parts.append(f"shape {a[1]} -> {b[1]}")
             if a[2] != b[2]:
                 parts.append(f"dtype {np.dtype(a[2]).name} -> {np.dtype(b[2]).name}")
+            if a[3:] != b[3:]:
+                parts.append(f"device {_device_name(*a[3:])} -> {_device_name(*b[3:])}")
             changes.append(f"argument {path!r}: " + ", ".join(parts))
         else:
             changes.append(f"argument {path!r}: {_describe(a)} -> {_describe(b)}")
     return "; ".join(changes) or "a new signature"
+
+
+def _split_scope(key: tuple) -> tuple[tuple, Device | None]:
+    """A signature without its trailing device-scope entry, and that scope."""
+    if key and key[-1][0] == "device":
+        return key[:-1], key[-1][1]
+    return key, None
+
+
+def _device_name(device: Device | None = None) -> str:
+    return "cpu:0" if device is None else device.name
 
 
 def _flatten_with_paths(value: Any, path: str) -> list[tuple[str, Any]]:
@@ -368,12 +441,14 @@ def _check_outputs(outputs: Any, graph: FuncGraph) -> None:
 
 def function(func: Callable | None = None, *, input_signature: Any = None,
              autograph: bool = True, jit_compile: Any = None, reduce_retracing: bool = False,
-             name: str | None = None, fuse: bool = False) -> Any:
+             name: str | None = None, fuse: bool | None = None) -> Any:
     """Compiles ``func`` into a graph on its first call per input signature.
 
     Usable as ``@lm.function``, ``@lm.function(...)`` or ``lm.function(fn)``. The arguments
     ``input_signature``, ``autograph``, ``jit_compile`` and ``reduce_retracing`` are accepted
     for TensorFlow compatibility; lamina always specializes on the concrete input shapes.
+    ``fuse`` asks for (True) or against (False) elementwise fusion; the default fuses on a GPU
+    (each fused chain becomes one kernel) and not on the CPU.
 
     Example:
         >>> f = lm.function(lambda x: lm.relu(x) * 2)

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import dtypes as _dt
+from ..backends import to_host
 from ..ops.registry import Aval, Primitive
 from ..tensor import _fmt_shape
 from .ir import Operation
@@ -170,8 +171,8 @@ def build_program(ops: list[Operation], fetched: list, feeds: dict[int, np.ndarr
 def _convert(op: Operation, node_of: dict[int, Node], slot_of: Any) -> Node:
     out = op.outputs[0]
     name = op.name
-    if op.type == "Const":
-        value = np.asarray(op.attrs["value"])
+    if op.type == "Const":   # constants are host arrays here; code generation places them
+        value = np.asarray(to_host(op.attrs["value"]))
         return Node(CONST, None, (), {"value": value}, value.shape, out._dtype, name)
     if op.type in ("VariableV2", "ReadVariable"):
         var = op.attrs["var"]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import nest
+from ..backends import Device, default_device, get_device, to_host
 from ..tensor import Tensor, Variable, _fmt_shape
 from .ir import Graph, Operation, get_default_graph
 
@@ -31,6 +32,9 @@ class Session:
         graph: the graph to run (default: the default graph).
         config: accepted for TensorFlow compatibility; unused.
         compile: run compiled plans (the default) or interpret the graph op by op.
+        device: where the graph runs and its variables' values live ("cpu", "gpu", ...);
+            default: the ``lm.device`` scope the Session is created in. Fed NumPy values are
+            copied there; fetched values come back as NumPy.
 
     Example:
         >>> lm.disable_eager_execution()
@@ -40,8 +44,10 @@ class Session:
         2
     """
 
-    def __init__(self, graph: Graph | None = None, config: Any = None, compile: bool = True):
+    def __init__(self, graph: Graph | None = None, config: Any = None, compile: bool = True,
+                 device: "str | Device | None" = None):
         self.graph = graph or get_default_graph()
+        self.device = get_device(device) if device is not None else default_device()
         self._slots: dict[int, _Slot] = {}     # id(graph variable) -> its value here
         self._closed = False
         self._plans: dict[Any, Any] = {}
@@ -112,14 +118,14 @@ class Session:
         missing_feeds(ops, feeds)
         if not self._compile:
             from .executor import interpret
-            return interpret(self, ops, feeds)
+            return interpret(self, ops, feeds, self.device)
         key = (tuple(id(f) for f in fetches),
                tuple((k, a.shape, a.dtype.str) for k, a in feeds.items()))
         plan = self._plans.get(key)
         if plan is None:
             from .compile import compile_ops
             plan = compile_ops(ops, [f for f in fetches if isinstance(f, Tensor)], feeds,
-                               self._slot, self._missing)
+                               self._slot, self._missing, device=self.device)
             self._plans[key] = plan
         outputs = plan(*[feeds[k] for k in plan.feed_order])
         values = dict(zip((id(f) for f in fetches if isinstance(f, Tensor)), outputs))
@@ -238,8 +244,7 @@ def needed_ops(fetches: list, feeds: dict[int, Any]) -> list[Operation]:
 
 def _to_host(value: Any) -> Any:
     """A fetched value as NumPy: 0-d results become NumPy scalars, as TensorFlow returns."""
-    if type(value).__module__.startswith("cupy"):
-        value = value.get()
+    value = to_host(value)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return value[()]
     return value

@@ -10,11 +10,29 @@ holds after ``compile`` (composition, not a large base class); saving lives in
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 from .. import nest, serialization
+from .._state import STATE
+from ..backends import _device_scope
 from ..layers.base import Layer
 from . import functional
+
+
+def _on_compile_device(method: Callable) -> Callable:
+    """Runs a training or inference method in the lm.device scope the model was compiled in
+    (if any): the data, the variables a step creates (optimizer slots, metric state) and the
+    compiled steps go to that device, as Keras models follow the distribution strategy they
+    were compiled under."""
+    @functools.wraps(method)
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        device = getattr(self, "_compiled_on", None)
+        if device is None:
+            return method(self, *args, **kwargs)
+        with _device_scope(device):
+            return method(self, *args, **kwargs)
+    return run
 
 
 @serialization.register("layer")
@@ -62,8 +80,12 @@ class Model(Layer):
                 account.
             run_eagerly: run the train step op by op instead of compiling it with
                 ``lm.function`` (slower; the results are the same).
+
+        Compiled inside ``with lm.device("gpu"):``, the model trains, evaluates and predicts
+        on that device, also when these are called outside the block.
         """
         from ..training.trainer import Trainer
+        self._compiled_on = STATE.device
         self._trainer = Trainer(self, optimizer=optimizer, loss=loss, metrics=metrics,
                                 loss_weights=loss_weights, weighted_metrics=weighted_metrics,
                                 run_eagerly=run_eagerly)
@@ -84,6 +106,7 @@ class Model(Layer):
             self._trainer = Trainer(self, optimizer=None, loss=None)
         return self._trainer
 
+    @_on_compile_device
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
             validation_data: Any = None, shuffle: bool = True, class_weight: Any = None,
@@ -101,6 +124,7 @@ class Model(Layer):
             initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
             validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
+    @_on_compile_device
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
                  verbose: Any = "auto", sample_weight: Any = None, callbacks: Any = None,
                  return_dict: bool = False, steps: int | None = None):
@@ -109,12 +133,14 @@ class Model(Layer):
             x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
             callbacks=callbacks, return_dict=return_dict, steps=steps)
 
+    @_on_compile_device
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
                 callbacks: Any = None, steps: int | None = None) -> Any:
         """The model's outputs for ``x``, batch by batch, as NumPy arrays."""
         return self._inference_trainer().predict(x, batch_size=batch_size, verbose=verbose,
                                                  callbacks=callbacks, steps=steps)
 
+    @_on_compile_device
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                        class_weight: Any = None, return_dict: bool = False):
         """One gradient step on one batch; returns the loss (and metrics)."""
@@ -122,12 +148,14 @@ class Model(Layer):
             x, y, sample_weight=sample_weight, class_weight=class_weight,
             return_dict=return_dict)
 
+    @_on_compile_device
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                       return_dict: bool = False):
         """The loss (and metrics) on one batch, without updating weights."""
         return self._require_trainer("evaluating").test_on_batch(
             x, y, sample_weight=sample_weight, return_dict=return_dict)
 
+    @_on_compile_device
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs for one batch, as NumPy arrays."""
         return self._inference_trainer().predict_on_batch(x)

@@ -83,21 +83,20 @@ class Adam(Optimizer):
             numba_kernels.run_adam(self, w, g, slots, alpha)
             return
         m, v = slots[0], slots[1]
-        k = self.fused_constant
         alpha = xp.asarray(alpha)
         xp.subtract(g, m, out=t)
-        xp.multiply(t, k(1.0 - self.beta_1, w.dtype), out=t)
+        xp.multiply(t, self.fused_constant(1.0 - self.beta_1, w.dtype, xp), out=t)
         xp.add(m, t, out=m)
         xp.square(g, out=t)
         xp.subtract(t, v, out=t)
-        xp.multiply(t, k(1.0 - self.beta_2, w.dtype), out=t)
+        xp.multiply(t, self.fused_constant(1.0 - self.beta_2, w.dtype, xp), out=t)
         xp.add(v, t, out=v)
         if self.amsgrad:
             xp.maximum(slots[2], v, out=slots[2])
             v = slots[2]
         xp.multiply(m, alpha, out=t)
         xp.sqrt(v, out=u)
-        xp.add(u, k(self.epsilon, w.dtype), out=u)
+        xp.add(u, self.fused_constant(self.epsilon, w.dtype, xp), out=u)
         xp.divide(t, u, out=t)
         xp.subtract(w, t, out=w)
 

@@ -425,9 +425,13 @@ class Optimizer:
     fused_kernel = None
     fuse = True
 
-    def fused_constant(self, value: float, dtype: Any) -> np.ndarray:
+    def fused_constant(self, value: float, dtype: Any, xp: Any = np) -> Any:
         """``value`` as a 0-d array of ``dtype``, made once: NumPy ufuncs take 0-d arrays
-        faster than Python or NumPy scalars, and rounding to ``dtype`` matches the graph."""
+        faster than Python or NumPy scalars, and rounding to ``dtype`` matches the graph.
+        For another array module (CuPy), a NumPy scalar: CuPy refuses host arrays and passes
+        scalars to its kernels by value."""
+        if xp is not np:
+            return np.dtype(dtype).type(value)
         cache = self.__dict__.setdefault("_fused_constants", {})
         key = (value, np.dtype(dtype).str)
         found = cache.get(key)

@@ -80,3 +80,15 @@ def test_tracebacks_point_into_the_generated_source():
     except TypeError:
         text = traceback.format_exc()
         assert "lamina-plan" in text
+
+
+def test_reductions_after_a_sum_keep_their_own_ufunc():
+    """Each access to np.add.reduce makes a new bound method; a name looked up by the id of
+    a freed one once named np.maximum.reduce "_add_reduce" (a max computed as a sum)."""
+    def f(x):
+        return lm.sum(x), lm.mean(x, axis=0), lm.max(x, axis=1), lm.min(x, axis=0)
+
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) - 5.0
+    compiled = lm.function(f)(x)
+    for got, want in zip(compiled, f(lm.tensor(x))):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

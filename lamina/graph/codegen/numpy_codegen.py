@@ -34,13 +34,20 @@ _COUNTER = itertools.count()
 
 
 class Context:
-    """Names for the objects the generated code refers to (closure variables)."""
+    """Names for the objects the generated code refers to (closure variables), and how the
+    code reaches its array module: NumPy here; the GPU generator (cupy_codegen) subclasses
+    this to allocate on the device and to call its own kernels."""
 
-    def __init__(self):
+    def __init__(self, xp: Any = np, emitters: dict[str, "Emitter"] | None = None):
         self.names: dict[int, str] = {}
         self.values: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
         self.shared: dict[Any, Any] = {}   # what one node's code leaves for a later node
+        self.xp = xp
+        self.emitters = EMITTERS if emitters is None else emitters
+        # Every object named, kept alive: names are found by id(), and a freed object's id
+        # can be reused (bound methods such as np.add.reduce are new objects on each access).
+        self.kept: list[Any] = []
 
     def ref(self, obj: Any, hint: str, numbered: bool = True) -> str:
         """The closure name of ``obj``: ``hint`` plus a number (``c0``, ``S1``...)."""
@@ -53,11 +60,52 @@ class Context:
                 name = f"{hint}{count}"
             self.names[key] = name
             self.values[name] = obj
+            self.kept.append(obj)
         return self.names[key]
 
     def fn(self, name: str) -> str:
-        """A NumPy function by name, e.g. ``fn("add") -> "_add"``."""
-        return self.ref(getattr(np, name), f"_{name}", numbered=False)
+        """A function of the array module by name, e.g. ``fn("add") -> "_add"``."""
+        return self.ref(getattr(self.xp, name), f"_{name}", numbered=False)
+
+    def module(self) -> str:
+        """The array module, as primitive forwards take it (their ``xp``)."""
+        return self.ref(self.xp, "_np", numbered=False)
+
+    def lookup(self, node: P.Node) -> "Emitter | None":
+        return emitter_for(node, self.emitters)
+
+    def scalar(self, value: Any, dtype: Any) -> str:
+        """A constant of ``dtype``: a 0-d array, which ufuncs take faster than a number."""
+        return self.ref(_scalar_array(value, dtype), "c")
+
+    def empty(self, shape: tuple, dtype: Any) -> Any:
+        """A preallocated array of the generated code."""
+        return np.empty(shape, dtype)
+
+    def place(self, value: np.ndarray) -> Any:
+        """A host constant (a Const node's value, an index array) as the code's array."""
+        return value
+
+    def input_code(self, name: str) -> str:
+        """A line that brings argument ``name`` to the code's device (none on the CPU)."""
+        return ""
+
+    def reduce_code(self, ufunc: str, arg: str, axis: Any, keepdims: bool, out: str) -> str:
+        """``ufunc.reduce`` over ``axis`` into ``out``: NumPy's own reduce method, which skips
+        the Python-level wrapper of np.sum and friends (~2 us a call)."""
+        reduce = self.ref(getattr(np, ufunc).reduce, f"_{ufunc}_reduce", numbered=False)
+        return f"{reduce}({arg}, axis={axis!r}, keepdims={keepdims}, out={out})"
+
+    def numba(self) -> bool:
+        """Whether the optional numba kernels (CPU only) may be used."""
+        return numba_kernels.available()
+
+    def owns(self, value: Any) -> bool:
+        """Whether ``value`` is an array of the code's device."""
+        return isinstance(value, (np.ndarray, np.generic))
+
+    def device_name(self) -> str:
+        return "cpu:0"
 
 
 class Emitter:
@@ -81,8 +129,8 @@ def _ufunc_code(name: str) -> Callable:
 
 
 def _zero(ctx, node) -> str:
-    """A 0-d zero of the node's dtype: ufuncs take 0-d arrays faster than Python numbers."""
-    return ctx.ref(_scalar_array(0, node.dtype.np), "c")
+    """A zero of the node's dtype."""
+    return ctx.scalar(0, node.dtype.np)
 
 
 def _scalar_array(value: Any, dtype: Any) -> np.ndarray:
@@ -100,15 +148,15 @@ def _relu(ctx, node, args, out):
     return f"{ctx.fn('maximum')}({args[0]}, {_zero(ctx, node)}, out={out})"
 
 
-# Reductions call the ufunc's own reduce method: np.sum and friends add a Python-level
-# wrapper (~2 us a call). The mean is the sum divided by the count, as NumPy computes it.
+# Reductions by the ufunc that reduces (see Context.reduce_code). The mean is the sum divided
+# by the count, as NumPy computes it.
 _REDUCERS = {"sum": "add", "max": "maximum", "min": "minimum", "prod": "multiply",
              "all": "logical_and", "any": "logical_or"}
 
 
 def _sigmoid(ctx, node, args, out):
     """0.5 + 0.5 * tanh(x / 2), as the primitive's forward, in place in ``out``."""
-    half = ctx.ref(_scalar_array(0.5, node.dtype.np), "c")
+    half = ctx.scalar(0.5, node.dtype.np)
     return (f"{ctx.fn('multiply')}({args[0]}, {half}, out={out}); "
             f"{ctx.fn('tanh')}({out}, out={out}); {ctx.fn('multiply')}({out}, {half}, "
             f"out={out}); {ctx.fn('add')}({out}, {half}, out={out})")
@@ -116,7 +164,7 @@ def _sigmoid(ctx, node, args, out):
 
 def _relu_grad(ctx, node, args, out):
     g, x = args
-    mask = ctx.ref(np.empty(node.shape, dtype=bool), "m")
+    mask = ctx.ref(ctx.empty(node.shape, bool), "m")
     return (f"{ctx.fn('greater')}({x}, {_zero(ctx, node)}, out={mask}); "
             f"{ctx.fn('multiply')}({g}, {mask}, out={out})")
 
@@ -160,8 +208,8 @@ def _matmul_sum(ctx, node, args, out):
     inner = [a.shape[1] for a, _ in pairs]
     total = sum(inner)
     dt = node.dtype.np
-    b_stack = ctx.ref(np.empty((total, cols), dt), "mb")
-    a_stack = ctx.ref(np.empty((total, rows), dt), "ma")   # holds A^T, row by row
+    b_stack = ctx.ref(ctx.empty((total, cols), dt), "mb")
+    a_stack = ctx.ref(ctx.empty((total, rows), dt), "ma")   # holds A^T, row by row
     copy = ctx.fn("copyto")
     lines, start = [], 0
     for (a_name, b_name), k in zip(names, inner):
@@ -178,11 +226,10 @@ def _reduction(name: str) -> Callable:
     def code(ctx, node, args, out):
         a = node.attrs
         ufunc = _REDUCERS.get(name, "add")
-        reduce = ctx.ref(getattr(np, ufunc).reduce, f"_{ufunc}_reduce", numbered=False)
-        line = f"{reduce}({args[0]}, axis={a['axis']!r}, keepdims={a['keepdims']}, out={out})"
+        line = ctx.reduce_code(ufunc, args[0], a["axis"], a["keepdims"], out)
         if name == "mean":
             count = int(np.prod([node.inputs[0].shape[i] for i in a["axis"]]))
-            count = ctx.ref(_scalar_array(count, node.dtype.np), "c")
+            count = ctx.scalar(count, node.dtype.np)
             line += f"; {ctx.fn('true_divide')}({out}, {count}, out={out})"
         return line
     return code
@@ -221,7 +268,7 @@ def _fused(ctx, node, args, out):
     for op, prim, refs, attrs in node.attrs["body"]:
         step_args = [out if r[0] == "prev" else args[r[1]] for r in refs]
         step = P.Node(op, prim, [], attrs, node.shape, node.dtype)
-        lines.append(emitter_for(step).code(ctx, step, step_args, out))
+        lines.append(ctx.lookup(step).code(ctx, step, step_args, out))
     return "; ".join(lines)
 
 
@@ -233,21 +280,19 @@ def _xent(ctx, node, args, out):
         return f"{out}[...] = {_fallback(ctx, node, args)}"
     rows, classes = logits.shape
     dt = node.dtype.np
-    probs = ctx.ref(np.empty((rows, classes), dt), "xp")
+    probs = ctx.ref(ctx.empty((rows, classes), dt), "xp")
     ctx.shared[(id(logits), id(labels))] = probs
-    if numba_kernels.available():
+    if ctx.numba():
         kernel = ctx.ref(numba_kernels.kernels()["xent_forward"], "_xent_forward", False)
         return f"{kernel}({args[0]}, {args[1]}, {out}, {probs})"
-    z = ctx.ref(np.empty((rows, classes), dt), "xz")
-    total = ctx.ref(np.empty((rows, 1), dt), "xs")
-    ar = ctx.ref(np.arange(rows), "xr")
+    z = ctx.ref(ctx.empty((rows, classes), dt), "xz")
+    total = ctx.ref(ctx.empty((rows, 1), dt), "xs")
+    ar = ctx.ref(ctx.place(np.arange(rows)), "xr")
     return "; ".join([
-        f"{ctx.ref(np.maximum.reduce, '_maximum_reduce', False)}({args[0]}, axis=1, "
-        f"keepdims=True, out={total})",
+        ctx.reduce_code("maximum", args[0], 1, True, total),
         f"{ctx.fn('subtract')}({args[0]}, {total}, out={z})",
         f"{ctx.fn('exp')}({z}, out={probs})",
-        f"{ctx.ref(np.add.reduce, '_add_reduce', False)}({probs}, axis=1, keepdims=True, "
-        f"out={total})",
+        ctx.reduce_code("add", probs, 1, True, total),
         f"{ctx.fn('log')}({total}[:, 0], out={out})",
         f"{ctx.fn('subtract')}({out}, {z}[{ar}, {args[1]}], out={out})",
         f"{ctx.fn('true_divide')}({probs}, {total}, out={probs})"])
@@ -260,10 +305,10 @@ def _xent_grad(ctx, node, args, out):
     probs = ctx.shared.get((id(logits), id(labels)))
     if probs is None:
         return f"{out}[...] = {_fallback(ctx, node, args)}"
-    if numba_kernels.available():
+    if ctx.numba():
         kernel = ctx.ref(numba_kernels.kernels()["xent_grad"], "_xent_grad", False)
         return f"{kernel}({probs}, {args[1]}, {args[2]}, {out})"
-    ar = ctx.ref(np.arange(logits.shape[0]), "xr")
+    ar = ctx.ref(ctx.place(np.arange(logits.shape[0])), "xr")
     return "; ".join([
         f"{ctx.fn('copyto')}({out}, {probs})",
         f"{out}[{ar}, {args[1]}] -= 1",
@@ -277,12 +322,11 @@ def _lstm_gates(ctx, node, args, out):
     if None in z.shape or None in c.shape:
         return f"{out}[...] = {_fallback(ctx, node, args)}"
     dt = node.dtype.np
-    gates = ctx.ref(np.empty(z.shape, dt), "lg")
-    tanh_c = ctx.ref(np.empty(c.shape, dt), "lc")
+    gates = ctx.ref(ctx.empty(z.shape, dt), "lg")
+    tanh_c = ctx.ref(ctx.empty(c.shape, dt), "lc")
     ctx.shared[("lstm", id(z), id(c))] = (gates, tanh_c)
     fn = ctx.ref(rnn_ops.forward_into, "_lstm_forward", False)
-    xp = ctx.ref(np, "_np", numbered=False)
-    return f"{fn}({xp}, {args[0]}, {args[1]}, {out}, {gates}, {tanh_c})"
+    return f"{fn}({ctx.module()}, {args[0]}, {args[1]}, {out}, {gates}, {tanh_c})"
 
 
 def _lstm_gates_grad(ctx, node, args, out):
@@ -293,8 +337,7 @@ def _lstm_gates_grad(ctx, node, args, out):
     if saved is None:
         return f"{out}[...] = {_fallback(ctx, node, args)}"
     fn = ctx.ref(rnn_ops.backward_into, "_lstm_backward", False)
-    return (f"{fn}({ctx.ref(np, '_np', numbered=False)}, {saved[0]}, {args[1]}, {saved[1]}, "
-            f"{args[3]}, {out})")
+    return f"{fn}({ctx.module()}, {saved[0]}, {args[1]}, {saved[1]}, {args[3]}, {out})"
 
 
 EMITTERS: dict[str, Emitter] = {
@@ -329,28 +372,31 @@ EMITTERS: dict[str, Emitter] = {
 _GETITEM_VIEW = Emitter(_getitem_view, writes_out=False, view=True)
 
 
-def emitter_for(node: P.Node) -> Emitter | None:
+def emitter_for(node: P.Node, table: dict[str, Emitter] | None = None) -> Emitter | None:
+    """How ``node`` is written, from ``table`` (default: the CPU's); None: call its forward."""
+    table = EMITTERS if table is None else table
     if node.op == "GetItem":   # basic static indexing is a view; anything else, the forward
         from ..passes.assemble import _basic
         static = len(node.inputs) == 1 and _basic(node.attrs["spec"])
         return _GETITEM_VIEW if static else None
-    found = EMITTERS.get(node.op)
+    found = table.get(node.op)
     if found is None and node.prim is not None and node.prim.ufunc is not None:
-        found = EMITTERS[node.op] = Emitter(_ufunc_code(node.prim.ufunc), in_place=True)
+        found = table[node.op] = Emitter(_ufunc_code(node.prim.ufunc), in_place=True)
     return found
 
 
-def plan_memory(program: P.Program) -> memory.MemoryPlan:
+def plan_memory(program: P.Program, table: dict[str, Emitter] | None = None
+                ) -> memory.MemoryPlan:
     def writes_out(n):
-        e = emitter_for(n)
+        e = emitter_for(n, table)
         return e is not None and e.writes_out
 
     def in_place(n):
-        e = emitter_for(n)
+        e = emitter_for(n, table)
         return e is not None and e.in_place
 
     def is_view(n):
-        e = emitter_for(n)
+        e = emitter_for(n, table)
         return e is not None and e.view
 
     return memory.plan(program, writes_out, in_place, is_view)
@@ -358,17 +404,20 @@ def plan_memory(program: P.Program) -> memory.MemoryPlan:
 
 # ---- the function ---------------------------------------------------------------------------
 class Generated:
-    """The result of code generation: the callable, its source and its memory plan."""
+    """The result of code generation: the callable, its source, its memory plan, and the
+    objects the source names (buffers ``b0``..., constants ``c0``..., functions)."""
 
-    def __init__(self, fn: Callable, source: str, memory_plan: memory.MemoryPlan):
+    def __init__(self, fn: Callable, source: str, memory_plan: memory.MemoryPlan,
+                 values: dict[str, Any] | None = None):
         self.fn = fn
         self.source = source
         self.memory = memory_plan
+        self.values = values or {}
 
 
 def generate(program: P.Program, on_missing: Callable[[Any], Callable | None] | None = None
              ) -> Generated:
-    """Writes, compiles and returns the function computing ``program``.
+    """Writes, compiles and returns the function computing ``program`` with NumPy.
 
     Args:
         program: an optimized program.
@@ -376,11 +425,16 @@ def generate(program: P.Program, on_missing: Callable[[Any], Callable | None] | 
             code calls with the slot when that happens (the Session reports uninitialized
             variables this way); None for slots that always hold one.
     """
-    mem = plan_memory(program)
+    return write(program, Context(), on_missing)
+
+
+def write(program: P.Program, ctx: Context, on_missing: Callable[[Any], Callable | None] | None
+          ) -> Generated:
+    """The generator shared by the backends: ``ctx`` says how arrays are made and reached."""
+    mem = plan_memory(program, ctx.emitters)
     transparent = _transparent_broadcasts(program)
-    ctx = Context()
     placed = _place_gradients(program, mem, ctx)
-    buffers = [ctx.ref(placed[k] if k in placed else np.empty(shape, dtype), "b")
+    buffers = [ctx.ref(placed[k] if k in placed else ctx.empty(shape, dtype), "b")
                for k, (shape, dtype) in enumerate(mem.buffers)]
     names: dict[int, str] = {}
     body: list[str] = []
@@ -394,6 +448,7 @@ def generate(program: P.Program, on_missing: Callable[[Any], Callable | None] | 
         names[id(node)] = name
         if node.op == P.INPUT:
             args.append(name)
+            line = ctx.input_code(name)
         if line:
             body.append(line)
     returns = []
@@ -437,7 +492,7 @@ def _place_gradients(program: P.Program, mem, ctx: Context) -> dict[int, Any]:
     for node in program.nodes:
         if node.op != "FusedOptimizerStep":
             continue
-        state = fused.state_for(node.attrs)
+        state = fused.state_for(node.attrs, ctx.xp)
         done = []
         for i, g in enumerate(node.inputs[:node.attrs["grads"]]):
             storage = mem.storage[id(g)]
@@ -459,8 +514,7 @@ def _fused_step(ctx, node, args, out):
     """The fused optimizer step's forward, told which gradients are already in place."""
     attrs = dict(node.attrs, placed=frozenset(ctx.shared.get(id(node), ())))
     fn = ctx.ref(node.prim.forward, "F_FusedOptimizerStep_")
-    return f"{fn}({ctx.ref(np, '_np', numbered=False)}, {', '.join(args)}, " \
-           f"**{ctx.ref(attrs, 'A')})"
+    return f"{fn}({ctx.module()}, {', '.join(args)}, **{ctx.ref(attrs, 'A')})"
 
 
 def _guard(ctx, slot_obj: Any, slot: str, on_missing) -> str:
@@ -475,8 +529,9 @@ def _node_code(ctx, node, storage, names, buffers, on_missing) -> tuple[str, str
     if node.op == P.INPUT:
         return "", f"i{node.attrs['index']}"
     if node.op == P.CONST:
-        return "", ctx.ref(node.attrs["value"], "c")
+        return "", ctx.ref(ctx.place(node.attrs["value"]), "c")
     if node.op == P.READ:
+        _check_placement(ctx, node.attrs["slot"])
         slot = ctx.ref(node.attrs["slot"], "S")
         guard = _guard(ctx, node.attrs["slot"], slot, on_missing)
         if storage.kind == "copy-read":
@@ -489,7 +544,7 @@ def _node_code(ctx, node, storage, names, buffers, on_missing) -> tuple[str, str
     if node.op == P.ASSIGN:
         return _assign_code(ctx, node, names, on_missing), f"r{k}"
     args = [names[id(i)] for i in node.inputs]
-    emitter = emitter_for(node)
+    emitter = ctx.lookup(node)
     if storage.kind == "buffer":
         name = buffers[storage.buffer]
         return emitter.code(ctx, node, args, name), name
@@ -509,9 +564,9 @@ def _fallback(ctx, node, args) -> str:
     """Any primitive: call its forward (it allocates its result)."""
     fn = ctx.ref(node.prim.forward, f"F_{node.op}_")
     if not node.attrs:
-        return f"{fn}({ctx.ref(np, '_np', numbered=False)}, {', '.join(args)})"
+        return f"{fn}({ctx.module()}, {', '.join(args)})"
     attrs = ctx.ref(node.attrs, "A")
-    return f"{fn}({ctx.ref(np, '_np', numbered=False)}, {''.join(a + ', ' for a in args)}**{attrs})"
+    return f"{fn}({ctx.module()}, {''.join(a + ', ' for a in args)}**{attrs})"
 
 
 def _assign_code(ctx, node, names, on_missing) -> str:
@@ -520,21 +575,44 @@ def _assign_code(ctx, node, names, on_missing) -> str:
     k = len(names)
     how = node.attrs["how"]
     if how == "assign":
-        helper = ctx.ref(_assign_value, "_assign_value", numbered=False)
+        _check_placement(ctx, node.attrs["slot"])
+        helper = ctx.ref(assigner(ctx.xp), "_assign_value", numbered=False)
         return f"r{k} = {helper}({slot}, {value})"
     guard = _guard(ctx, node.attrs["slot"], slot, on_missing)
     op = ctx.fn("add" if how == "add" else "subtract")
     return f"{guard}r{k} = {slot}._value; {op}(r{k}, {value}, out=r{k})"
 
 
-def _assign_value(slot: Any, value: Any) -> Any:
-    """``slot = value`` in place when the array is there already, else a new array."""
-    current = slot._value
-    if current is None or current.shape != np.shape(value):
-        slot._value = np.array(value, dtype=slot._dtype.np, copy=True)
-    else:
-        np.copyto(current, value, casting="unsafe")
-    return slot._value
+def assigner(xp: Any) -> Callable[[Any, Any], Any]:
+    """The helper the generated code assigns variables with, for array module ``xp``."""
+    found = _ASSIGNERS.get(id(xp))
+    if found is None:
+        def assign_value(slot: Any, value: Any) -> Any:
+            """``slot = value`` in place when the array is there already, else a new array."""
+            current = slot._value
+            if current is None or current.shape != np.shape(value):
+                slot._value = xp.array(value, dtype=slot._dtype.np, copy=True)
+            else:
+                xp.copyto(current, value, casting="unsafe")
+            return slot._value
+        found = _ASSIGNERS[id(xp)] = assign_value
+    return found
+
+
+_ASSIGNERS: dict[int, Callable] = {}
+
+
+def _check_placement(ctx: Context, slot: Any) -> None:
+    """A variable the code reads or assigns must live where the code runs."""
+    value = slot._value
+    if value is None or ctx.owns(value):
+        return
+    from ...backends import device_of
+    name = getattr(slot, "name", None) or getattr(slot, "_name", "a variable")
+    raise ValueError(f"Variable {name} lives on {device_of(value).name}, but this compiled "
+                     f"code runs on {ctx.device_name()}: expected it on "
+                     f"{ctx.device_name()}. Create variables, models and data under one "
+                     "lm.device(...) scope (or move tensors with .to()).")
 
 
 def _compile(ctx: Context, args: list[str], body: list[str], mem) -> Generated:
@@ -551,4 +629,4 @@ def _compile(ctx: Context, args: list[str], body: list[str], mem) -> Generated:
     fn = namespace["_build"](*[ctx.values[n] for n in closure])
     readable = (f"def run({', '.join(args)}):\n" +
                 "\n".join(f"    {line}" for line in body) + "\n")
-    return Generated(fn, readable, mem)
+    return Generated(fn, readable, mem, dict(ctx.values))
