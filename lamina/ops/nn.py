@@ -204,7 +204,7 @@ def _pad_input(xp, x, pads, value):
     return out
 
 
-def _extract_forward(xp, x, ksize, strides, dilations, padding, pad_value):
+def _extract_forward(xp, x, ksize, strides, dilations, padding, pad_value, into=None):
     pads = _pads(x.shape[1:3], ksize, strides, dilations, padding)
     if any(pads[0] + pads[1]):
         x = _pad_input(xp, x, pads, pad_value)
@@ -214,8 +214,8 @@ def _extract_forward(xp, x, ksize, strides, dilations, padding, pad_value):
     n, c = x.shape[0], x.shape[3]
     if oh < 1 or ow < 1:
         raise ValueError("the window does not fit the input")  # the shape rule explains
+    out = xp.empty((n, oh, ow, kh, kw, c), dtype=x.dtype) if into is None else into
     if c == 1:  # measured: for one channel, KH*KW slice copies beat one strided copy
-        out = xp.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
                 out[:, :, :, i, j] = x[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
@@ -224,20 +224,25 @@ def _extract_forward(xp, x, ksize, strides, dilations, padding, pad_value):
     s0, s1, s2, s3 = x.strides
     view = xp.lib.stride_tricks.as_strided(
         x, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
-    return xp.ascontiguousarray(view)
+    xp.copyto(out, view)
+    return out
 
 
-def _combine_forward(xp, p, like, ksize, strides, dilations, padding):
+def _combine_forward(xp, p, like, ksize, strides, dilations, padding, into=None):
     n, h, w, c = like.shape
     (top, bottom), (left, right) = _pads((h, w), ksize, strides, dilations, padding)
     (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
     oh, ow = p.shape[1:3]
     tiled = (sh, sw) == (kh, kw) and (dh, dw) == (1, 1)
     kernel = None if tiled else numba_kernels.for_arrays(xp, "combine_patches", p)
-    if kernel is not None:   # one gathering pass instead of KH*KW strided adds
-        out = xp.empty(like.shape, dtype=p.dtype)
+    if kernel is not None and (into is None or into.flags.c_contiguous):
+        # one gathering pass instead of KH*KW strided adds
+        out = xp.empty(like.shape, dtype=p.dtype) if into is None else into
         kernel(p, kh, kw, sh, sw, dh, dw, top, left, out)
         return out
+    if into is not None:
+        xp.copyto(into, _combine_forward(xp, p, like, ksize, strides, dilations, padding))
+        return into
     out = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=p.dtype)
     if tiled:
         # Windows tile the input without overlap: one transposed copy puts them back.
@@ -271,9 +276,10 @@ def _combine_vjp(g, out, p, like, ksize, strides, dilations, padding):
 
 
 EXTRACT_PATCHES = defprim("ExtractPatches", _extract_forward, vjp=_extract_vjp,
-                          shape=_patches_rule, accepts="float")
+                          shape=_patches_rule, accepts="float", takes_into=True)
 COMBINE_PATCHES = defprim("CombinePatches", _combine_forward, vjp=_combine_vjp,
-                          shape=_combine_rule, inputs=("patches", "like"), promote=())
+                          shape=_combine_rule, inputs=("patches", "like"), promote=(),
+                          takes_into=True)
 
 
 def _patches(x: Tensor, ksize, strides, dilations, padding, pad_value: float = 0.0) -> Tensor:

@@ -46,24 +46,30 @@ def _windows(x, ksize, strides, out_hw):
             yield i, j, x[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
 
 
-def _max_forward(xp, x, ksize, strides, padding):
+def _max_forward(xp, x, ksize, strides, padding, into=None):
     pads, out_hw = _geometry(x.shape[1:3], ksize, strides, padding)
     x = _padded(xp, x, pads, -np.inf)
     views = [v for _, _, v in _windows(x, ksize, strides, out_hw)]
-    out = xp.array(views[0])
+    if into is None:
+        into = xp.empty(views[0].shape, dtype=x.dtype)
+    xp.copyto(into, views[0])
     for view in views[1:]:
-        xp.maximum(out, view, out=out)
-    return out
+        xp.maximum(into, view, out=into)
+    return into
 
 
-def _max_grad_forward(xp, x, out, g, ksize, strides, padding):
+def _max_grad_forward(xp, x, out, g, ksize, strides, padding, into=None):
     pads, out_hw = _geometry(x.shape[1:3], ksize, strides, padding)
     kernel = numba_kernels.for_arrays(xp, "max_pool_grad", x, out, g)
-    if kernel is not None:   # the same numbers in two passes instead of a dozen
-        dx = xp.empty(x.shape, dtype=g.dtype)
+    if kernel is not None and (into is None or into.flags.c_contiguous):
+        # the same numbers in two passes instead of a dozen
+        dx = xp.empty(x.shape, dtype=g.dtype) if into is None else into
         kernel(x, out, g, *ksize, *strides, pads[0][0], pads[1][0],
                tuple(strides) == tuple(ksize), dx)
         return dx
+    if into is not None:
+        xp.copyto(into, _max_grad_forward(xp, x, out, g, ksize, strides, padding))
+        return into
     xpad = _padded(xp, x, pads, -np.inf)
     windows = list(_windows(xpad, ksize, strides, out_hw))
     masks = [view == out for _, _, view in windows]
@@ -141,8 +147,9 @@ def _max_grad_vjp(h, dx, x, out, g, ksize, strides, padding):
 
 MAX_POOL_GRAD = defprim("MaxPoolGrad", _max_grad_forward, vjp=_max_grad_vjp,
                         shape=lambda x, out, g, **attrs: x,
-                        inputs=("x", "out", "gradient"), promote=(), accepts=ANY)
-MAX_POOL = defprim("MaxPool", _max_forward, shape=_pool_rule,
+                        inputs=("x", "out", "gradient"), promote=(), accepts=ANY,
+                        takes_into=True)
+MAX_POOL = defprim("MaxPool", _max_forward, shape=_pool_rule, takes_into=True,
                    vjp=lambda g, out, x, **attrs: (bind(MAX_POOL_GRAD, x, out, g, **attrs),))
 AVG_POOL_GRAD = defprim("AvgPoolGrad", _avg_grad_forward,
                         vjp=lambda h, out, g, like, **attrs: (bind(AVG_POOL, h, **attrs), None),

@@ -50,16 +50,19 @@ class Primitive:
         effect: the op changes variables (listed in its ``writes`` attribute): it runs even
             when nothing uses its output, and compiled code keeps reads of those variables
             ordered around it.
+        takes_into: the forward accepts ``into=``, a preallocated array of the output's
+            shape and dtype to write its result into and return (compiled code passes its
+            planned buffer, so the step allocates nothing for this op).
     """
 
     __slots__ = ("name", "forward", "vjp", "shape", "inputs", "promote", "accepts", "ufunc",
-                 "stateful", "effect", "elementwise", "ready", "host", "binary_fast")
+                 "stateful", "effect", "elementwise", "ready", "host", "binary_fast", "takes_into")
 
     def __init__(self, name: str, forward: Callable, *, vjp: Callable | None = None,
                  shape: Callable, inputs: Sequence[str] = ("x",),
                  promote: Sequence[int] | None = None, accepts: str = NUMERIC,
                  ufunc: str | None = None, stateful: bool = False, effect: bool = False,
-                 elementwise: bool = False):
+                 elementwise: bool = False, takes_into: bool = False):
         if name in REGISTRY:
             raise ValueError(f"Primitive {name!r} is already registered.")
         self.name = name
@@ -73,6 +76,7 @@ class Primitive:
         self.stateful = stateful or effect
         self.effect = effect
         self.elementwise = elementwise or ufunc is not None
+        self.takes_into = takes_into
         # dtype categories (0 bool, 1 int, 2 float) that inputs may have without conversion
         self.ready = {NUMERIC: (0, 1, 2), FLOAT: (2,), INTEGER: (0, 1), ANY: (0, 1, 2)}[accepts]
         if not self.promote:

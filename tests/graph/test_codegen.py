@@ -92,3 +92,50 @@ def test_reductions_after_a_sum_keep_their_own_ufunc():
     compiled = lm.function(f)(x)
     for got, want in zip(compiled, f(lm.tensor(x))):
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_sums_over_leading_axes_are_one_matrix_vector_product():
+    """Bias gradients (sums over all but the last axes) compile to ``ones @ x``; the result
+    is the float64 reference's within float32 rounding, for contiguous and transposed input,
+    keepdims or not, and for the mean."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 5, 4, 3)).astype(np.float32)
+
+    def f(x):
+        t = lm.transpose(x, (1, 0, 2, 3))          # a view: reshape copies, still right
+        return (lm.sum(x, axis=(0, 1, 2), keepdims=True), lm.sum(x, axis=0),
+                lm.mean(x, axis=(0, 1)), lm.sum(t, axis=(0, 1)))
+
+    fn = lm.function(f)
+    got = fn(x)
+    assert "_matmul(c" in fn.get_concrete_function(x).source
+    x64 = x.astype(np.float64)
+    want = (x64.sum((0, 1, 2), keepdims=True), x64.sum(0), x64.mean((0, 1)),
+            x64.transpose(1, 0, 2, 3).sum((0, 1)))
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == lm.float32
+        np.testing.assert_allclose(g.numpy(), w, rtol=1e-5, atol=1e-5)
+
+
+def test_patches_and_pooling_write_into_planned_buffers():
+    """Primitives whose forward takes ``into=`` (im2col, col2im, pooling and its gradient)
+    fill the plan's buffers; the compiled gradient equals the eager one."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 9, 9, 3)).astype(np.float32)
+    k = lm.Variable(rng.standard_normal((3, 3, 3, 4)).astype(np.float32))
+
+    def f(x):
+        with lm.GradientTape() as tape:
+            tape.watch(x)
+            y = lm.nn.max_pool2d(lm.nn.relu(lm.nn.conv2d(x, k, 1, "SAME")), 2, 2, "VALID")
+            loss = lm.sum(y * y)
+        return tape.gradient(loss, [x, k])
+
+    fn = lm.function(f)
+    got = fn(x)
+    source = fn.get_concrete_function(x).source
+    for op in ("ExtractPatches", "CombinePatches", "MaxPool", "MaxPoolGrad"):
+        call = source.split(f"F_{op}_0(_np, ")[1].split(")")[0]
+        assert "into=" in call, call          # a buffer, or a fresh array for an output
+    for g, w in zip(got, f(lm.tensor(x))):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-5, atol=1e-5)

@@ -222,11 +222,33 @@ def _matmul_sum(ctx, node, args, out):
     return "; ".join(lines)
 
 
+def _leading_sum(ctx, node, arg, out) -> str | None:
+    """A float sum over the leading axes (a bias gradient) as ``ones @ x`` on the CPU: one BLAS
+    matrix-vector product, 1.5-5x faster than ``add.reduce`` over leading axes (measured,
+    (128, 512) to (43264, 32)). None where that does not apply."""
+    x, axis = node.inputs[0], node.attrs["axis"]
+    axis = (axis,) if isinstance(axis, int) else tuple(axis) if axis is not None else ()
+    if (ctx.xp is not np or node.dtype.np not in (np.float32, np.float64)
+            or x.dtype != node.dtype or not x.static
+            or not 0 < len(axis) < len(x.shape) or axis != tuple(range(len(axis)))):
+        return None
+    rows = int(np.prod(x.shape[:len(axis)]))
+    cols = int(np.prod(x.shape[len(axis):]))
+    ones = ctx.ref(np.ones(rows, node.dtype.np), "c")
+    # reshape is a view for the contiguous arrays the plan makes (a copy, still right, else)
+    return (f"{ctx.fn('matmul')}({ones}, {arg}.reshape({rows}, {cols}), "
+            f"out={out}.reshape({cols}))")
+
+
 def _reduction(name: str) -> Callable:
     def code(ctx, node, args, out):
         a = node.attrs
         ufunc = _REDUCERS.get(name, "add")
-        line = ctx.reduce_code(ufunc, args[0], a["axis"], a["keepdims"], out)
+        line = None
+        if name in ("sum", "mean"):
+            line = _leading_sum(ctx, node, args[0], out)
+        if line is None:
+            line = ctx.reduce_code(ufunc, args[0], a["axis"], a["keepdims"], out)
         if name == "mean":
             count = int(np.prod([node.inputs[0].shape[i] for i in a["axis"]]))
             count = ctx.scalar(count, node.dtype.np)
@@ -382,7 +404,19 @@ def emitter_for(node: P.Node, table: dict[str, Emitter] | None = None) -> Emitte
     found = table.get(node.op)
     if found is None and node.prim is not None and node.prim.ufunc is not None:
         found = table[node.op] = Emitter(_ufunc_code(node.prim.ufunc), in_place=True)
+    if found is None and node.prim is not None and node.prim.takes_into:
+        found = _INTO
     return found
+
+
+def _into_code(ctx, node, args, out):
+    """A primitive whose forward takes ``into=``: it fills the planned buffer, so the step
+    allocates nothing for it (large im2col and pooling arrays would otherwise be mapped
+    fresh, page by page, on every run)."""
+    return _fallback(ctx, node, [*args, f"into={out}"])
+
+
+_INTO = Emitter(_into_code)
 
 
 def plan_memory(program: P.Program, table: dict[str, Emitter] | None = None
