@@ -136,13 +136,16 @@ def _compile() -> dict[str, Callable]:
     def max_pool_grad(x, out, g, kh, kw, sh, sw, top, left, tiled, dx):
         # dx for NHWC max pooling: each window's gradient shared equally by its maxima.
         # Cells outside x (padding) read as -inf, as in the NumPy code's padded copy. Tiled
-        # windows (stride = size) write each cell once; overlapping ones gather per cell,
-        # adding the windows' shares in the NumPy code's (i, j) order. Channels innermost.
+        # windows (stride = size: each cell in at most one window) are done window by window
+        # in one pass; overlapping ones first compute every window's share, then gather per
+        # cell, adding the shares in the NumPy code's (i, j) order. Channels innermost.
         n, h, w, ch = x.shape
         oh, ow = out.shape[1], out.shape[2]
         zero, one, low = dx.dtype.type(0.0), dx.dtype.type(1.0), x.dtype.type(-np.inf)
         share = np.empty(g.shape, dx.dtype)
         count = np.empty(ch, dx.dtype)
+        if tiled:
+            dx[:] = zero                      # cells no window reaches
         for b in range(n):
             for oy in range(oh):
                 for ox in range(ow):
@@ -159,25 +162,23 @@ def _compile() -> dict[str, Callable]:
                             else:
                                 for c in range(ch):
                                     count[c] += one if low == peak[c] else zero
+                    part = share[b, oy, ox]
                     for c in range(ch):
-                        share[b, oy, ox, c] = g[b, oy, ox, c] / count[c]
-        if tiled:
-            dx[:] = zero                      # cells no window reaches
-            for b in range(n):
-                for oy in range(oh):
-                    for ox in range(ow):
-                        peak, part = out[b, oy, ox], share[b, oy, ox]
-                        for i in range(kh):
-                            y = oy * sh + i - top
-                            if y < 0 or y >= h:
+                        part[c] = g[b, oy, ox, c] / count[c]
+                    if not tiled:
+                        continue
+                    for i in range(kh):
+                        y = oy * sh + i - top
+                        if y < 0 or y >= h:
+                            continue
+                        for j in range(kw):
+                            xx = ox * sw + j - left
+                            if xx < 0 or xx >= w:
                                 continue
-                            for j in range(kw):
-                                xx = ox * sw + j - left
-                                if xx < 0 or xx >= w:
-                                    continue
-                                cells, target = x[b, y, xx], dx[b, y, xx]
-                                for c in range(ch):
-                                    target[c] = (one if cells[c] == peak[c] else zero) * part[c]
+                            cells, target = x[b, y, xx], dx[b, y, xx]
+                            for c in range(ch):
+                                target[c] = (one if cells[c] == peak[c] else zero) * part[c]
+        if tiled:
             return
         for b in range(n):
             for y in range(h):
@@ -200,31 +201,38 @@ def _compile() -> dict[str, Callable]:
     @jit
     def combine_patches(p, kh, kw, sh, sw, dh, dw, top, left, out):
         # col2im: out[b, y, x] = the sum of the patch cells that window positions took from
-        # (y, x), added in the NumPy code's (i, j) order (gathered: each cell written once).
+        # (y, x). Scattered in the order the patches lie in memory (read once, streaming);
+        # each cell then receives its terms with (i, j) descending, the order of the NumPy
+        # code (which loops over (i, j) backwards for that reason).
         n, h, w, ch = out.shape
         oh, ow = p.shape[1], p.shape[2]
-        zero = out.dtype.type(0.0)
+        out[:] = out.dtype.type(0.0)
         for b in range(n):
-            for y in range(h):
-                for xx in range(w):
-                    target = out[b, y, xx]
-                    target[:] = zero
+            for oy in range(oh):
+                for ox in range(ow):
                     for i in range(kh):
-                        py = y + top - i * dh
-                        if py < 0 or py % sh != 0 or py // sh >= oh:
+                        y = oy * sh + i * dh - top
+                        if y < 0 or y >= h:
                             continue
-                        oy = py // sh
                         for j in range(kw):
-                            px = xx + left - j * dw
-                            if px < 0 or px % sw != 0 or px // sw >= ow:
+                            xx = ox * sw + j * dw - left
+                            if xx < 0 or xx >= w:
                                 continue
-                            cells = p[b, oy, px // sw, i, j]
+                            cells, target = p[b, oy, ox, i, j], out[b, y, xx]
                             for c in range(ch):
                                 target[c] += cells[c]
 
+    @jit
+    def relu_grad(g, x, out):
+        # g * (x > 0) on flat arrays: one pass instead of a mask pass and a product pass.
+        zero, one = out.dtype.type(0.0), out.dtype.type(1.0)
+        for i in range(out.size):
+            out[i] = g[i] * (one if x[i] > zero else zero)
+
     return {"adam": adam, "sgd": sgd, "xent_forward": xent_forward, "xent_grad": xent_grad,
             "lstm_forward": lstm_forward, "lstm_backward": lstm_backward,
-            "max_pool_grad": max_pool_grad, "combine_patches": combine_patches}
+            "max_pool_grad": max_pool_grad, "combine_patches": combine_patches,
+            "relu_grad": relu_grad}
 
 
 def for_arrays(xp: Any, name: str, *arrays: Any) -> Callable | None:

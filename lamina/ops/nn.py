@@ -249,9 +249,10 @@ def _combine_forward(xp, p, like, ksize, strides, dilations, padding, into=None)
         tiles = p.transpose(0, 1, 3, 2, 4, 5).reshape(n, oh * kh, ow * kw, c)
         out[:, :oh * kh, :ow * kw] = tiles
     else:
-        # KH*KW strided adds (np.add.at would be far slower).
-        for i in range(kh):
-            for j in range(kw):
+        # KH*KW strided adds (np.add.at would be far slower), (i, j) descending: each cell
+        # sums its terms in the order the numba kernel's streaming scatter adds them.
+        for i in reversed(range(kh)):
+            for j in reversed(range(kw)):
                 out[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
                     j * dw:j * dw + sw * (ow - 1) + 1:sw] += p[:, :, :, i, j]
     return out[:, top:top + h, left:left + w]

@@ -139,3 +139,24 @@ def test_patches_and_pooling_write_into_planned_buffers():
         assert "into=" in call, call          # a buffer, or a fresh array for an output
     for g, w in zip(got, f(lm.tensor(x))):
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_compiled_relu_gradient_is_exactly_g_times_the_mask():
+    """With or without the numba kernel, d relu = g * (x > 0), bit for bit (signed zeros
+    and NaN gradients included)."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 6, 5)).astype(np.float32)
+    x[0, 0, :2] = 0.0
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    g[1, 1, 1] = np.nan
+
+    def f(x, g):
+        with lm.GradientTape() as tape:
+            tape.watch(x)
+            y = lm.nn.relu(x)
+        return tape.gradient(y, x, output_gradients=g)
+
+    got = lm.function(f)(x, g).numpy()
+    want = g * (x > 0)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

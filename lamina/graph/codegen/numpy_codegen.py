@@ -164,6 +164,12 @@ def _sigmoid(ctx, node, args, out):
 
 def _relu_grad(ctx, node, args, out):
     g, x = args
+    floats = (np.float32, np.float64)
+    if (ctx.numba() and node.dtype.np in floats and node.static
+            and all(i.dtype == node.dtype and i.shape == node.shape for i in node.inputs)):
+        # one numba pass over flat views (reshape copies a non-contiguous input: still right)
+        kernel = ctx.ref(numba_kernels.kernels()["relu_grad"], "_relu_grad", False)
+        return f"{kernel}({g}.reshape(-1), {x}.reshape(-1), {out}.reshape(-1))"
     mask = ctx.ref(ctx.empty(node.shape, bool), "m")
     return (f"{ctx.fn('greater')}({x}, {_zero(ctx, node)}, out={mask}); "
             f"{ctx.fn('multiply')}({g}, {mask}, out={out})")
