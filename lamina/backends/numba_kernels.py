@@ -142,7 +142,8 @@ def _compile() -> dict[str, Callable]:
         n, h, w, ch = x.shape
         oh, ow = out.shape[1], out.shape[2]
         zero, one, low = dx.dtype.type(0.0), dx.dtype.type(1.0), x.dtype.type(-np.inf)
-        share = np.empty(g.shape, dx.dtype)
+        # every window's share (overlapping windows), or one window's at a time (tiled)
+        share = np.empty((1, 1, 1, ch) if tiled else g.shape, dx.dtype)
         count = np.empty(ch, dx.dtype)
         if tiled:
             dx[:] = zero                      # cells no window reaches
@@ -162,7 +163,7 @@ def _compile() -> dict[str, Callable]:
                             else:
                                 for c in range(ch):
                                     count[c] += one if low == peak[c] else zero
-                    part = share[b, oy, ox]
+                    part = share[0, 0, 0] if tiled else share[b, oy, ox]
                     for c in range(ch):
                         part[c] = g[b, oy, ox, c] / count[c]
                     if not tiled:
