@@ -413,8 +413,10 @@ RELU_GRAD = defprim("ReluGrad", _relu_grad_forward,
                     vjp=lambda h, out, g, x: (relu_grad(h, x), None),
                     shape=rules.elementwise("ReluGrad"), inputs=("gradients", "features"),
                     elementwise=True)
+# The gradient reads the output (out > 0 exactly where x > 0, NaN included), as TensorFlow's
+# does: compiled code then needs no buffer for x, and relu can overwrite it in place.
 RELU = _unary("Relu", lambda xp, x: xp.maximum(x, 0), accepts="numeric",
-              vjp=lambda g, out, x: (relu_grad(g, x),))
+              vjp=lambda g, out, x: (relu_grad(g, out),))
 
 
 def relu_grad(g: Tensor, x: Tensor) -> Tensor:
