@@ -1,12 +1,15 @@
 """Optional numba kernels for the CPU backend (the ``fast`` extra: pip install
-'lamina[fast]'): fused optimizer steps, sparse softmax cross-entropy, the LSTM gates, and the
-scatter-adds of convolution and max pooling gradients (col2im, routing to the maxima).
+'lamina[fast]'): fused optimizer steps, sparse softmax cross-entropy, the LSTM gates, the
+scatter-adds of convolution, max pooling and embedding gradients (col2im, routing to the
+maxima, rows), and the ReLU gradient.
 
 Where a step takes a dozen NumPy calls (an optimizer's update makes a dozen passes over all
 parameters; cross-entropy a dozen small calls per batch), a kernel makes one, 4-7x faster.
 They apply the same float operations in the same order, without fast-math, so they give the
-same numbers as the NumPy code they replace, bit for bit (tests check it). Transcendental
-functions stay with NumPy, whose SIMD tanh and exp are ~30x faster than numba's scalar calls.
+same numbers as the NumPy code they replace, bit for bit (tests check it); the exception is
+``add_rows`` (an embedding's gradient), which sums each row's terms in index order where the
+NumPy code's sort + reduceat groups them its own way (both within float rounding).
+Transcendental functions stay with NumPy, whose SIMD tanh and exp are ~30x faster than numba's scalar calls.
 The kernels run on one thread: numba's worker threads and the BLAS threads that just ran the
 step's matrix products would fight over the cores (measured: 100x slower), and NumPy's IEEE
 error model (no Python division-by-zero check) lets LLVM vectorize the loops. This module is
@@ -230,10 +233,18 @@ def _compile() -> dict[str, Callable]:
         for i in range(out.size):
             out[i] = g[i] * (one if x[i] > zero else zero)
 
+    @jit
+    def add_rows(out, rows, values):
+        # out[rows[i]] += values[i] for every i in order (an embedding's gradient).
+        for i in range(rows.size):
+            target, row = out[rows[i]], values[i]
+            for j in range(row.size):
+                target[j] += row[j]
+
     return {"adam": adam, "sgd": sgd, "xent_forward": xent_forward, "xent_grad": xent_grad,
             "lstm_forward": lstm_forward, "lstm_backward": lstm_backward,
             "max_pool_grad": max_pool_grad, "combine_patches": combine_patches,
-            "relu_grad": relu_grad}
+            "relu_grad": relu_grad, "add_rows": add_rows}
 
 
 def for_arrays(xp: Any, name: str, *arrays: Any) -> Callable | None:

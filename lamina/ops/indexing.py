@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._state import STATE
+from ..backends import numba_kernels
 from ..tensor import Tensor, _fmt_shape, convert
 from . import rules
 from .math import cast, equal, where
@@ -282,6 +283,10 @@ def _add_rows(out: np.ndarray, rows: Any, updates: np.ndarray) -> None:
     rows = np.mod(np.asarray(rows).ravel(), out.shape[0])  # -1 and n-1 are one row
     values = updates.reshape((rows.size,) + out.shape[1:])
     if rows.size == 0:
+        return
+    kernel = numba_kernels.for_arrays(np, "add_rows", out, values)
+    if kernel is not None:   # one pass, each row's terms in index order, as reduceat adds them
+        kernel(out.reshape(out.shape[0], -1), rows, values.reshape(rows.size, -1))
         return
     order = np.argsort(rows, kind="stable")
     sorted_rows = rows[order]

@@ -55,3 +55,27 @@ def test_combine_patches_kernel(dtype, ksize, strides, dilations, padding, monke
                                      strides, dilations, padding)
     assert a.shape == b.shape == like.shape
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7,), (7, 5), (7, 2, 3)])
+def test_add_rows_kernel(dtype, shape, monkeypatch):
+    """An embedding's gradient: duplicate and negative rows add up. The kernel adds in index
+    order; NumPy's sort + reduceat groups the sums its own way, so both are held to the
+    float64 reference (float32 rounding), not to each other bit for bit."""
+    from lamina.ops import indexing
+    rng = np.random.default_rng(3)
+    rows = rng.integers(-7, 7, size=40)
+    values = rng.standard_normal((40,) + shape[1:]).astype(dtype)
+
+    def scatter(xp, values, rows):
+        out = np.zeros(shape, dtype)
+        indexing._add_rows(out, rows, values)
+        return out
+
+    a, b = _with_and_without_kernels(monkeypatch, scatter, values, rows)
+    want = np.zeros(shape, np.float64)
+    np.add.at(want, rows, values.astype(np.float64))
+    for got in (a, b):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
