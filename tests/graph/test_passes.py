@@ -220,3 +220,25 @@ def test_batch_matmul_leaves_few_or_large_products_alone():
                          (4, 8), (8, 4), (4, 8), (8, 4))
     passes.optimize(program)
     assert ops(program).count("MatMul") == 2
+
+
+def test_batch_matmul_reads_gate_gradients_already_stacked():
+    """A recurrent layer stacks its per-step pre-activation gradients for the input projection;
+    the recurrent kernel's gradient (sum of h_t^T @ dz_t) then reads that stack in place."""
+    lm.utils.set_random_seed(0)
+    layer = lm.layers.SimpleRNN(4)
+    x = np.random.default_rng(1).standard_normal((3, 6, 2)).astype(np.float32)
+    layer(x)
+
+    def grads(x):
+        with lm.GradientTape() as tape:
+            loss = lm.sum(lm.square(layer(x)))
+        return tape.gradient(loss, layer.trainable_weights)
+
+    fn = lm.function(grads)
+    compiled = fn(x)
+    program = fn.get_concrete_function(x).optimized
+    merged = [n for n in program.nodes if n.op == "MatMulSum"]
+    assert merged and merged[0].attrs.get("stacked_b")
+    for got, want in zip(compiled, grads(lm.tensor(x))):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)

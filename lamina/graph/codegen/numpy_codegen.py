@@ -208,21 +208,28 @@ def _assemble(ctx, node, args, out):
 def _matmul_sum(ctx, node, args, out):
     """sum_i A_i @ B_i as one product of stacked operands. A transposed view A_i = a_i^T is
     stacked from a_i's rows, so the stacked A is the transpose of a row-stacked buffer."""
-    pairs = list(zip(node.inputs[0::2], node.inputs[1::2]))
-    names = list(zip(args[0::2], args[1::2]))
     rows, cols = node.shape
-    inner = [a.shape[1] for a, _ in pairs]
-    total = sum(inner)
     dt = node.dtype.np
-    b_stack = ctx.ref(ctx.empty((total, cols), dt), "mb")
+    stacked = node.attrs.get("stacked_b", False)
+    if stacked:   # the B_i are already stacked (passes/batch_matmul.py): read them in place
+        a_nodes, a_names = node.inputs[:-1], args[:-1]
+        total = int(np.prod(node.inputs[-1].shape[:-1]))
+        b_stack = f"{args[-1]}.reshape({total}, {cols})"
+        b_names = [None] * len(a_names)
+    else:
+        a_nodes, a_names, b_names = node.inputs[0::2], args[0::2], args[1::2]
+        total = sum(a.shape[1] for a in a_nodes)
+        b_stack = ctx.ref(ctx.empty((total, cols), dt), "mb")
     a_stack = ctx.ref(ctx.empty((total, rows), dt), "ma")   # holds A^T, row by row
     copy = ctx.fn("copyto")
     lines, start = [], 0
-    for (a_name, b_name), k in zip(names, inner):
+    for a, a_name, b_name in zip(a_nodes, a_names, b_names):
+        k = a.shape[1]
         rows_k = f"{start}:{start + k}"
         # a_stack holds A^T: for the usual A_i = h_i^T this copies h_i's rows as they are.
         lines.append(f"{copy}({a_stack}[{rows_k}], {a_name}.T)")
-        lines.append(f"{copy}({b_stack}[{rows_k}], {b_name})")
+        if b_name is not None:
+            lines.append(f"{copy}({b_stack}[{rows_k}], {b_name})")
         start += k
     lines.append(f"{ctx.fn('matmul')}({a_stack}.T, {b_stack}, out={out})")
     return "; ".join(lines)

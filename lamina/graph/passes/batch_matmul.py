@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from .. import program as P
 from . import rewrite
+from .assemble import ASSEMBLE
 
-MATMUL_SUM = "MatMulSum"   # inputs: A_1, B_1, A_2, B_2, ...; output: sum of A_i @ B_i
+# inputs: A_1, B_1, A_2, B_2, ...; output: sum of A_i @ B_i. With attrs["stacked_b"]: inputs
+# A_1, ..., A_T and one node holding B_1, ..., B_T stacked along its first axis.
+MATMUL_SUM = "MatMulSum"
 MIN_TERMS = 4
 MAX_INNER = 128
 
@@ -50,14 +53,42 @@ def _sum_trees(program: P.Program) -> dict[int, list[P.Node]]:
     return {k: v for k, v in terms.items() if k not in inner and len(v) // 2 >= MIN_TERMS}
 
 
+def _stacked(program: P.Program, operands: list[P.Node], before: int) -> tuple | None:
+    """An AssembleSlices node, computed before position ``before``, that already stacks every
+    B_i along a new first axis (a recurrent layer's gate gradients, stacked for its input
+    projection): (that node, the A_i in its order). The product then reads it as it is."""
+    partner = {id(b): a for a, b in zip(operands[0::2], operands[1::2])}
+    if len(partner) != len(operands) // 2:
+        return None
+    for node in program.nodes[:before]:
+        if node.op != ASSEMBLE or len(node.inputs) != len(partner) or not node.static:
+            continue
+        specs = node.attrs["specs"]
+        if not all(len(s) == 1 and s[0][0] == "int" for s in specs):
+            continue
+        order = sorted(range(len(specs)), key=lambda k: specs[k][0][1])
+        if ([specs[k][0][1] for k in order] != list(range(node.shape[0]))
+                or any(id(i) not in partner or i.shape != node.shape[1:] for i in node.inputs)):
+            continue
+        return node, [partner[id(node.inputs[k])] for k in order]
+    return None
+
+
 def run(program: P.Program) -> bool:
     roots = _sum_trees(program)
+    position = {id(n): k for k, n in enumerate(program.nodes)}
 
     def rule(node: P.Node, emit) -> P.Node | None:
         operands = roots.get(id(node))
         if operands is None:
             return None
-        merged = P.Node(MATMUL_SUM, None, operands, {}, node.shape, node.dtype, node.name)
+        found = _stacked(program, operands, position.get(id(node), 0))
+        if found is not None:   # inputs A_1 ... A_T, then the stack of the B_i
+            stack, a_nodes = found
+            merged = P.Node(MATMUL_SUM, None, [*a_nodes, stack], {"stacked_b": True},
+                            node.shape, node.dtype, node.name)
+        else:
+            merged = P.Node(MATMUL_SUM, None, operands, {}, node.shape, node.dtype, node.name)
         emit(merged)
         return merged
 
