@@ -343,7 +343,10 @@ def main() -> None:
         extras["scaling"] = scaling(args.seconds)
         extras["scaling_plot"] = scaling_plot(extras["scaling"], HERE / "scaling.png")
     command = "python -m benchmarks.run " + " ".join(sys.argv[1:])
-    raw = HERE / "out" / f"results-{datetime.date.today().isoformat()}.json"
+    # The raw numbers: beside the report when it goes elsewhere, else in benchmarks/out/.
+    raw = (HERE / "out" / f"results-{datetime.date.today().isoformat()}.json"
+           if Path(args.out).resolve() == (HERE / "RESULTS.md").resolve()
+           else Path(args.out).with_suffix(".json"))
     raw.parent.mkdir(exist_ok=True)
     raw.write_text(json.dumps({"results": results, "ratios": table, "overhead": overhead,
                                "extras": extras, "machine": machine(), "command": command},
