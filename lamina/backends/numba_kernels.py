@@ -136,12 +136,13 @@ def _compile() -> dict[str, Callable]:
                 out[r, 4 * u + j] = dc * f
 
     @jit
-    def max_pool_grad(x, out, g, kh, kw, sh, sw, top, left, tiled, dx):
+    def max_pool_grad(x, out, g, kh, kw, sh, sw, top, left, tiled, relu, dx):
         # dx for NHWC max pooling: each window's gradient shared equally by its maxima.
         # Cells outside x (padding) read as -inf, as in the NumPy code's padded copy. Tiled
         # windows (stride = size: each cell in at most one window) are done window by window
         # in one pass; overlapping ones first compute every window's share, then gather per
         # cell, adding the shares in the NumPy code's (i, j) order. Channels innermost.
+        # relu: each cell's result is then multiplied by (x > 0), as ReluGrad would.
         n, h, w, ch = x.shape
         oh, ow = out.shape[1], out.shape[2]
         zero, one, low = dx.dtype.type(0.0), dx.dtype.type(1.0), x.dtype.type(-np.inf)
@@ -181,7 +182,10 @@ def _compile() -> dict[str, Callable]:
                                 continue
                             cells, target = x[b, y, xx], dx[b, y, xx]
                             for c in range(ch):
-                                target[c] = (one if cells[c] == peak[c] else zero) * part[c]
+                                v = (one if cells[c] == peak[c] else zero) * part[c]
+                                if relu:
+                                    v = v * (one if cells[c] > zero else zero)
+                                target[c] = v
         if tiled:
             return
         for b in range(n):
@@ -201,6 +205,9 @@ def _compile() -> dict[str, Callable]:
                             peak, part = out[b, oy, px // sw], share[b, oy, px // sw]
                             for c in range(ch):
                                 target[c] += (one if cells[c] == peak[c] else zero) * part[c]
+                    if relu:
+                        for c in range(ch):
+                            target[c] = target[c] * (one if cells[c] > zero else zero)
 
     @jit
     def combine_patches(p, kh, kw, sh, sw, dh, dw, top, left, out):

@@ -58,15 +58,20 @@ def _max_forward(xp, x, ksize, strides, padding, into=None):
     return into
 
 
-def _max_grad_forward(xp, x, out, g, ksize, strides, padding, into=None):
+def _max_grad_forward(xp, x, out, g, ksize, strides, padding, into=None, relu=False):
+    """The gradient routed to each window's maxima; ``relu``: then masked by ``x > 0`` (set by
+    graph/passes/pool_relu.py when x is a ReLU's output and the ReLU's gradient follows)."""
     pads, out_hw = _geometry(x.shape[1:3], ksize, strides, padding)
     kernel = numba_kernels.for_arrays(xp, "max_pool_grad", x, out, g)
     if kernel is not None and (into is None or into.flags.c_contiguous):
-        # the same numbers in two passes instead of a dozen
+        # the same numbers in one or two passes instead of a dozen
         dx = xp.empty(x.shape, dtype=g.dtype) if into is None else into
         kernel(x, out, g, *ksize, *strides, pads[0][0], pads[1][0],
-               tuple(strides) == tuple(ksize), dx)
+               tuple(strides) == tuple(ksize), relu, dx)
         return dx
+    if relu:
+        dx = _max_grad_forward(xp, x, out, g, ksize, strides, padding)
+        return xp.multiply(dx, x > 0, out=into)
     if into is not None:
         xp.copyto(into, _max_grad_forward(xp, x, out, g, ksize, strides, padding))
         return into

@@ -242,3 +242,37 @@ def test_batch_matmul_reads_gate_gradients_already_stacked():
     assert merged and merged[0].attrs.get("stacked_b")
     for got, want in zip(compiled, grads(lm.tensor(x))):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_pool_relu_folds_the_relu_mask_into_the_pooling_gradient():
+    from lamina.graph.passes import pool_relu
+
+    rng = np.random.default_rng(4)
+    k = lm.Variable(rng.standard_normal((3, 3, 2, 3)).astype(np.float32))
+    x = rng.standard_normal((2, 8, 8, 2)).astype(np.float32)
+
+    def grads(x):
+        with lm.GradientTape() as tape:
+            tape.watch(x)
+            y = lm.nn.max_pool2d(lm.nn.relu(lm.nn.conv2d(x, k, 1, "VALID")), 2, 2, "VALID")
+            loss = lm.sum(y * np.arange(3, dtype=np.float32))
+        return tape.gradient(loss, [x, k])
+
+    fn = lm.function(grads)
+    got = fn(x)
+    program = fn.get_concrete_function(x).optimized
+    kinds = ops(program)
+    assert "ReluGrad" not in kinds
+    assert [n.attrs.get("relu") for n in program.nodes if n.op == "MaxPoolGrad"] == [True]
+    for g, w in zip(got, grads(lm.tensor(x))):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-5, atol=1e-6)
+
+    def relu_after_pool(x):   # the mask comes before the routing: nothing to fold
+        with lm.GradientTape() as tape:
+            tape.watch(x)
+            loss = lm.sum(lm.nn.relu(lm.nn.max_pool2d(x, 2, 2, "VALID")))
+        return tape.gradient(loss, x)
+
+    other = program_of(relu_after_pool, (1, 4, 4, 1))
+    passes.optimize(other)
+    assert "ReluGrad" in ops(other) and not pool_relu.run(other)

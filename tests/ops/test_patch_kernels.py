@@ -25,18 +25,26 @@ POOLS = [((2, 2), (2, 2), "VALID"), ((2, 2), (2, 2), "SAME"), ((3, 3), (2, 2), "
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("ksize, strides, padding", POOLS)
 @pytest.mark.parametrize("hw", [(7, 7), (8, 6)])
-def test_max_pool_grad_kernel(dtype, ksize, strides, padding, hw, monkeypatch):
+@pytest.mark.parametrize("relu", [False, True])
+def test_max_pool_grad_kernel(dtype, ksize, strides, padding, hw, relu, monkeypatch):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, *hw, 3)).astype(dtype)
     x[0, 0, :3] = 1.0                      # tied maxima share the gradient
     x[1, -1, -2:] = -np.inf                # ties with the padding's -inf
+    x[1, 0, :2] = 0.0                      # a ReLU's zeros: masked out
     out = pooling._max_forward(np, x, ksize, strides, padding)
     g = rng.standard_normal(out.shape).astype(dtype)
-    a, b = _with_and_without_kernels(monkeypatch, pooling._max_grad_forward, x, out, g,
-                                     ksize, strides, padding)
+
+    def grad(xp, *args):
+        return pooling._max_grad_forward(xp, *args, relu=relu)
+
+    a, b = _with_and_without_kernels(monkeypatch, grad, x, out, g, ksize, strides, padding)
     assert a.shape == b.shape == x.shape and a.dtype == b.dtype == dtype
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+    if relu:   # the folded mask equals ReluGrad after the plain gradient, bit for bit
+        plain = np.asarray(pooling._max_grad_forward(np, x, out, g, ksize, strides, padding))
+        np.testing.assert_array_equal(a, plain * (x > 0))
 
 
 CONVS = [((3, 3), (1, 1), (1, 1), "VALID"), ((3, 3), (1, 1), (1, 1), "SAME"),

@@ -36,7 +36,7 @@ def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Nod
 
 
 from . import (assemble, batch_matmul, constant_folding, cse, dce, fusion,  # noqa: E402
-               memory, simplify)
+               memory, pool_relu, simplify)
 
 # The cleanup passes run until nothing changes (at most MAX_ROUNDS times).
 CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run, assemble.run)
@@ -44,14 +44,15 @@ MAX_ROUNDS = 4
 
 
 def optimize(program: Program, fuse: bool = False) -> Program:
-    """Runs the cleanup passes to a fixed point, then elementwise fusion if asked."""
+    """Runs the cleanup passes to a fixed point, then the merging of small products and of
+    ReLU masks into pooling gradients, then elementwise fusion if asked."""
     for _ in range(MAX_ROUNDS):
         changed = False
         for p in CLEANUP:
             changed |= p(program)
         if not changed:
             break
-    if batch_matmul.run(program):
+    if batch_matmul.run(program) | pool_relu.run(program):
         dce.run(program)
     if fuse:
         fusion.run(program)
