@@ -276,3 +276,22 @@ def test_pool_relu_folds_the_relu_mask_into_the_pooling_gradient():
     other = program_of(relu_after_pool, (1, 4, 4, 1))
     passes.optimize(other)
     assert "ReluGrad" in ops(other) and not pool_relu.run(other)
+
+
+def test_bias_relu_merges_a_bias_addition_and_its_relu():
+    from lamina.graph.passes import bias_relu
+
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((6, 5)).astype(np.float32), rng.standard_normal((5, 4))
+    w, b = w.astype(np.float32), rng.standard_normal(4).astype(np.float32)
+    program = program_of(lambda x, w, b: lm.nn.relu(lm.matmul(x, w) + b), (6, 5), (5, 4), (4,))
+    passes.optimize(program)
+    assert bias_relu.BIAS_RELU in ops(program) and "Relu" not in ops(program)
+    np.testing.assert_array_equal(run(program, x, w, b)[0], np.maximum(x @ w + b, 0))
+    # kept apart: the pre-activation is used elsewhere, or fusion does it (GPU)
+    both = program_of(lambda x, b: [lm.nn.relu(x + b), x + b], (6, 4), (4,))
+    passes.optimize(both)
+    assert bias_relu.BIAS_RELU not in ops(both)
+    fused = program_of(lambda x, b: lm.nn.relu(x + b), (6, 4), (4,))
+    passes.optimize(fused, fuse=True)
+    assert bias_relu.BIAS_RELU not in ops(fused)

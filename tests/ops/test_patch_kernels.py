@@ -87,3 +87,17 @@ def test_add_rows_kernel(dtype, shape, monkeypatch):
     for got in (a, b):
         assert got.dtype == dtype
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_relu_kernel_is_numpys_add_then_maximum(dtype):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((9, 7)).astype(dtype)
+    b = rng.standard_normal(7).astype(dtype)
+    x[0, :3] = [np.nan, -0.0, 0.0]
+    b[:3] = [1.0, -0.0, -0.0]              # NaN stays NaN; maximum(-0.0, 0) is +0.0
+    out = np.empty_like(x)
+    numba_kernels.kernels()["bias_relu"](x, b, out)
+    want = np.maximum(x + b, 0)
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(want))

@@ -162,6 +162,19 @@ def _sigmoid(ctx, node, args, out):
             f"out={out}); {ctx.fn('add')}({out}, {half}, out={out})")
 
 
+def _bias_relu(ctx, node, args, out):
+    """max(x + b, 0) (passes/bias_relu.py): one numba pass over (rows, C) views, else the two
+    NumPy calls (reshape copies a non-contiguous x: still right)."""
+    x, b = args
+    if ctx.numba() and node.dtype.np in (np.float32, np.float64):
+        channels = node.shape[-1]
+        kernel = ctx.ref(numba_kernels.kernels()["bias_relu"], "_bias_relu", False)
+        return (f"{kernel}({x}.reshape(-1, {channels}), {b}, "
+                f"{out}.reshape(-1, {channels}))")
+    return (f"{ctx.fn('add')}({x}, {b}, out={out}); "
+            f"{ctx.fn('maximum')}({out}, {_zero(ctx, node)}, out={out})")
+
+
 def _relu_grad(ctx, node, args, out):
     g, x = args
     floats = (np.float32, np.float64)
@@ -383,6 +396,7 @@ EMITTERS: dict[str, Emitter] = {
     "AssembleSlices": Emitter(_assemble),
     "MatMulSum": Emitter(_matmul_sum),
     "Relu": Emitter(_relu, in_place=True),
+    "BiasRelu": Emitter(_bias_relu, in_place=True),
     "ReluGrad": Emitter(_relu_grad, in_place=True),
     "Sigmoid": Emitter(_sigmoid, in_place=True),
     "MatMul": Emitter(_matmul),

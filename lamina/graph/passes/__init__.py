@@ -35,8 +35,8 @@ def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Nod
     return changed
 
 
-from . import (assemble, batch_matmul, constant_folding, cse, dce, fusion,  # noqa: E402
-               memory, pool_relu, simplify)
+from . import (assemble, batch_matmul, bias_relu, constant_folding, cse, dce,  # noqa: E402
+               fusion, memory, pool_relu, simplify)
 
 # The cleanup passes run until nothing changes (at most MAX_ROUNDS times).
 CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run, assemble.run)
@@ -45,7 +45,8 @@ MAX_ROUNDS = 4
 
 def optimize(program: Program, fuse: bool = False) -> Program:
     """Runs the cleanup passes to a fixed point, then the merging of small products and of
-    ReLU masks into pooling gradients, then elementwise fusion if asked."""
+    ReLU masks into pooling gradients, then elementwise fusion if asked (else the merging of
+    bias additions with the ReLU after them)."""
     for _ in range(MAX_ROUNDS):
         changed = False
         for p in CLEANUP:
@@ -56,5 +57,7 @@ def optimize(program: Program, fuse: bool = False) -> Program:
         dce.run(program)
     if fuse:
         fusion.run(program)
+        dce.run(program)
+    elif bias_relu.run(program):
         dce.run(program)
     return program
