@@ -1,9 +1,11 @@
 """Developer tool: time every line of a compiled plan's generated source.
 
-    python -m benchmarks.tools.line_profile mnist_mlp_b128 [--top 15]
+    python -m benchmarks.tools.line_profile mnist_mlp_b128 [--top 15] [--in-sequence]
 
 Each line of the generated function is run on its own (with the plan's closure variables and
-the values earlier lines computed), many times, and the lines are listed by cost.
+the values earlier lines computed), many times, and the lines are listed by cost. With
+``--in-sequence`` the whole function runs line after line instead, each line timed where it
+stands: caches hold what the step left there, as in real runs (memory-bound lines cost more).
 """
 from __future__ import annotations
 
@@ -36,10 +38,31 @@ def line_times(plan, args: tuple, repeat: int = 50) -> list[tuple[float, str]]:
     return out
 
 
+def sequence_times(plan, args: tuple, repeat: int = 30) -> list[tuple[float, str]]:
+    """Per-line time when the lines run in order, the whole function ``repeat`` times."""
+    fn = plan._fn
+    env = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
+    lines = plan.source.splitlines()
+    params = lines[0][len("def run("):-2].split(", ")
+    env.update(zip(params, args))
+    codes = [line.strip() for line in lines[1:] if not line.strip().startswith("return")]
+    compiled = [compile(code, "<line>", "exec") for code in codes]
+    totals = [0.0] * len(codes)
+    for run in range(repeat + 1):        # run 0 warms up and is not counted
+        for k, code in enumerate(compiled):
+            start = time.perf_counter()
+            exec(code, env)
+            if run:
+                totals[k] += time.perf_counter() - start
+    return [(t / repeat * 1e6, code) for t, code in zip(totals, codes)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("workload")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--in-sequence", action="store_true",
+                        help="time each line where it stands in a full run of the step")
     args = parser.parse_args()
     w = WORKLOADS[args.workload]
     model = lamina_keras.build_model(w)
@@ -48,7 +71,7 @@ def main() -> None:
     x, y = w.data()
     model.fit(x, y, batch_size=w.batch, verbose=0)
     plan = next(iter(model._trainer._functions["train"]._cache.values())).plan
-    times = line_times(plan, (x, y))
+    times = (sequence_times if args.in_sequence else line_times)(plan, (x, y))
     total = sum(t for t, _ in times)
     print(f"{len(times)} lines, {total:.1f} us in total")
     for t, code in sorted(times, reverse=True)[:args.top]:
