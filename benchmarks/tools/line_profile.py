@@ -18,17 +18,20 @@ from ..frameworks import lamina_keras
 from ..workloads import WORKLOADS
 
 
-def line_times(plan, args: tuple, repeat: int = 50) -> list[tuple[float, str]]:
+def _lines(plan, args: tuple) -> tuple[dict, list[str]]:
+    """The plan's closure variables with its arguments bound, and its body's lines."""
     fn = plan._fn
     env = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
     lines = plan.source.splitlines()
-    params = lines[0][len("def run("):-2].split(", ")
-    env.update(zip(params, args))
+    env.update(zip(lines[0][len("def run("):-2].split(", "), args))
+    return env, [line.strip() for line in lines[1:] if not line.strip().startswith("return")]
+
+
+def line_times(plan, args: tuple, repeat: int = 50) -> list[tuple[float, str]]:
+    """Per-line time of each line run ``repeat`` times on its own (after the earlier lines)."""
+    env, codes = _lines(plan, args)
     out = []
-    for line in lines[1:]:
-        code = line.strip()
-        if code.startswith("return"):
-            continue
+    for code in codes:
         compiled = compile(code, "<line>", "exec")
         exec(compiled, env)
         start = time.perf_counter()
@@ -40,12 +43,7 @@ def line_times(plan, args: tuple, repeat: int = 50) -> list[tuple[float, str]]:
 
 def sequence_times(plan, args: tuple, repeat: int = 30) -> list[tuple[float, str]]:
     """Per-line time when the lines run in order, the whole function ``repeat`` times."""
-    fn = plan._fn
-    env = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
-    lines = plan.source.splitlines()
-    params = lines[0][len("def run("):-2].split(", ")
-    env.update(zip(params, args))
-    codes = [line.strip() for line in lines[1:] if not line.strip().startswith("return")]
+    env, codes = _lines(plan, args)
     compiled = [compile(code, "<line>", "exec") for code in codes]
     totals = [0.0] * len(codes)
     for run in range(repeat + 1):        # run 0 warms up and is not counted
