@@ -98,11 +98,11 @@ def ratios(results: dict, mine: str = "lamina", anchors: tuple | None = None) ->
     table: dict = {}
     for w, by_fw in results.items():
         own = [m.get("median_us") for m in by_fw.get(mine, [])]
-        for anchor, runs in by_fw.items():
-            if anchor == mine or (anchors is None and anchor in LOWLEVEL) or (
-                    anchors is not None and anchor not in anchors):
+        others = anchors if anchors is not None else [f for f in by_fw if f not in LOWLEVEL]
+        for anchor in others:
+            if anchor == mine or anchor not in by_fw:
                 continue
-            theirs = [m.get("median_us") for m in runs]
+            theirs = [m.get("median_us") for m in by_fw[anchor]]
             per_round = [a / b for a, b in zip(own, theirs) if a and b]
             if per_round:
                 table.setdefault(w, {})[anchor] = {
@@ -199,7 +199,7 @@ def markdown(results: dict, table: dict, command: str, overhead: list[dict],
     if extras.get("scaling"):
         lines += scaling_markdown(extras["scaling"])
         if extras.get("scaling_plot"):
-            lines += ["", f"![scaling](scaling.png)"]
+            lines += ["", "![scaling](scaling.png)"]
     if overhead:
         lines += ["", "### Eager overhead: lamina op / the same NumPy call (same process)", "",
                   "| case | elements | NumPy µs | lamina µs | ratio (median [min, max]) |",

@@ -12,10 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-import lamina as lm
-
-from ..frameworks import lamina_keras
-from ..workloads import WORKLOADS
+from .step_profile import compiled_step
 
 
 def _lines(plan, args: tuple) -> tuple[dict, list[str]]:
@@ -62,13 +59,8 @@ def main() -> None:
     parser.add_argument("--in-sequence", action="store_true",
                         help="time each line where it stands in a full run of the step")
     args = parser.parse_args()
-    w = WORKLOADS[args.workload]
-    model = lamina_keras.build_model(w)
-    model.compile(optimizer=lm.optimizers.Adam(1e-3),
-                  loss=lm.losses.SparseCategoricalCrossentropy(from_logits=True))
-    x, y = w.data()
-    model.fit(x, y, batch_size=w.batch, verbose=0)
-    plan = next(iter(model._trainer._functions["train"]._cache.values())).plan
+    concrete, x, y = compiled_step(args.workload)
+    plan = concrete.plan
     times = (sequence_times if args.in_sequence else line_times)(plan, (x, y))
     total = sum(t for t, _ in times)
     print(f"{len(times)} lines, {total:.1f} us in total")

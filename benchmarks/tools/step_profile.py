@@ -14,19 +14,24 @@ from ..frameworks import lamina_keras
 from ..workloads import WORKLOADS
 
 
+def compiled_step(name: str) -> tuple:
+    """A workload's model-API train step after one epoch of fit: (concrete function, x, y)."""
+    w = WORKLOADS[name]
+    model = lamina_keras.build_model(w)
+    model.compile(optimizer=lm.optimizers.Adam(1e-3),
+                  loss=lm.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = w.data()
+    model.fit(x, y, batch_size=w.batch, verbose=0)
+    return next(iter(model._trainer._functions["train"]._cache.values())), x, y
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("workload")
     parser.add_argument("--source", action="store_true")
     args = parser.parse_args()
     w = WORKLOADS[args.workload]
-    model = lamina_keras.build_model(w)
-    model.compile(optimizer=lm.optimizers.Adam(1e-3),
-                  loss=lm.losses.SparseCategoricalCrossentropy(from_logits=True))
-    x, y = w.data()
-    model.fit(x, y, batch_size=w.batch, verbose=0)
-    train = model._trainer._functions["train"]
-    concrete = next(iter(train._cache.values()))
+    concrete, x, y = compiled_step(args.workload)
     plan = concrete.plan
     number = max(1, int(2000 / (1 + w.batch // 16)))
     best = min(timeit.repeat(lambda: plan(x, y), number=number, repeat=7)) / number * 1e6

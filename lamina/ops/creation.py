@@ -5,7 +5,7 @@ a graph does not fully know yet become a ``FillLike`` node that takes the shape 
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -51,13 +51,6 @@ def _constants(xp: Any, units: int, dtype: Any) -> tuple:
     return found
 
 
-def _kernel(xp: Any, name: str, dtype: Any) -> Any:
-    """The numba kernel ``name`` for NumPy float32/float64 arrays, or None."""
-    if xp is np and np.dtype(dtype) in (np.float32, np.float64) and numba_kernels.available():
-        return numba_kernels.kernels()[name]
-    return None
-
-
 def forward_into(xp: Any, z: Any, c: Any, out: Any, s: Any, tc: Any) -> None:
     """One step: ``out = [h, c']``; leaves the activated gates [i, f, g, o] in ``s`` and
     ``tanh(c')`` in ``tc`` for the gradient."""
@@ -66,7 +59,7 @@ def forward_into(xp: Any, z: Any, c: Any, out: Any, s: Any, tc: Any) -> None:
     xp.multiply(z, scale, out=s)
     xp.tanh(s, out=s)
     new_c = out[1]
-    kernel = _kernel(xp, "lstm_forward", s.dtype)
+    kernel = numba_kernels.for_arrays(xp, "lstm_forward", s, c, new_c)
     if kernel is not None:
         kernel(s, scale, shift, c, new_c)
     else:
@@ -82,7 +75,7 @@ def backward_into(xp: Any, s: Any, c: Any, tc: Any, g_hc: Any, out: Any) -> None
     """``out = [dz, dc]`` for output gradients ``g_hc = [dh, dc']``, from the activated gates
     ``s`` and ``tc = tanh(c')`` of the forward step. The NumPy sequence and the numba kernel
     do the same float operations in the same order (same numbers, bit for bit)."""
-    kernel = _kernel(xp, "lstm_backward", s.dtype)
+    kernel = numba_kernels.for_arrays(xp, "lstm_backward", s, c, tc, g_hc, out)
     if kernel is not None:
         kernel(s, c, tc, g_hc, out)
         return
