@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .step_profile import compiled_step
+from .step_profile import MODEL_WORKLOADS, compiled_step
 
 
 def _lines(plan, args: tuple) -> tuple[dict, list[str]]:
@@ -54,7 +54,7 @@ def sequence_times(plan, args: tuple, repeat: int = 30) -> list[tuple[float, str
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload")
+    parser.add_argument("workload", choices=MODEL_WORKLOADS)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--in-sequence", action="store_true",
                         help="time each line where it stands in a full run of the step")

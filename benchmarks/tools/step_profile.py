@@ -14,6 +14,10 @@ from ..frameworks import lamina_keras
 from ..workloads import WORKLOADS
 
 
+# The workloads built with the model API (the scikit-learn fit has no single step to show).
+MODEL_WORKLOADS = sorted(n for n, w in WORKLOADS.items() if w.kind != "sklearn")
+
+
 def compiled_step(name: str) -> tuple:
     """A workload's model-API train step after one epoch of fit: (concrete function, x, y)."""
     w = WORKLOADS[name]
@@ -27,7 +31,7 @@ def compiled_step(name: str) -> tuple:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload")
+    parser.add_argument("workload", choices=MODEL_WORKLOADS)
     parser.add_argument("--source", action="store_true")
     args = parser.parse_args()
     w = WORKLOADS[args.workload]

@@ -173,6 +173,9 @@ class Function:
     def __init__(self, fn: Callable, name: str | None = None, fuse: bool | None = None):
         if not callable(fn):
             raise TypeError(f"lm.function expects a callable, received {type(fn).__name__}.")
+        if fuse not in (None, True, False):
+            raise TypeError(f"lm.function's fuse must be True, False or None (the device "
+                            f"decides), received {fuse!r}.")
         self.python_function = fn
         self.name = name or getattr(fn, "__name__", "function")
         self._fuse = fuse

@@ -184,6 +184,8 @@ def test_wrong_arguments():
         f()
     with pytest.raises(TypeError, match="expects a callable"):
         lm.function(3)
+    with pytest.raises(TypeError, match=r"fuse must be True, False or None .*received 'yes'"):
+        lm.function(lambda x: x, fuse="yes")
 
 
 def test_iris_training_loop_compiled_matches_eager():
