@@ -162,9 +162,10 @@ def _sigmoid(ctx, node, args, out):
             f"out={out}); {ctx.fn('add')}({out}, {half}, out={out})")
 
 
-# Below this many elements the two NumPy calls cost about what the kernel saves, and a plan
-# without numba kernels (inference on single rows) need not load numba at all (~0.3 s, ~100 MB).
-BIAS_RELU_KERNEL_MIN = 4096
+# The elementwise kernels (bias + ReLU, ReLU's gradient) replace two NumPy calls: below this
+# many elements that saves about nothing, and a plan without numba kernels (inference on single
+# rows) need not load numba at all (~0.3 s, ~100 MB).
+SMALL_KERNEL_MIN = 4096
 
 
 def _bias_relu(ctx, node, args, out):
@@ -172,7 +173,7 @@ def _bias_relu(ctx, node, args, out):
     NumPy calls (reshape copies a non-contiguous x: still right)."""
     x, b = args
     if (ctx.numba() and node.dtype.np in (np.float32, np.float64)
-            and int(np.prod(node.shape)) >= BIAS_RELU_KERNEL_MIN):
+            and int(np.prod(node.shape)) >= SMALL_KERNEL_MIN):
         channels = node.shape[-1]
         kernel = ctx.ref(numba_kernels.kernels()["bias_relu"], "_bias_relu", False)
         return (f"{kernel}({x}.reshape(-1, {channels}), {b}, "
@@ -185,6 +186,7 @@ def _relu_grad(ctx, node, args, out):
     g, x = args
     floats = (np.float32, np.float64)
     if (ctx.numba() and node.dtype.np in floats and node.static
+            and int(np.prod(node.shape)) >= SMALL_KERNEL_MIN
             and all(i.dtype == node.dtype and i.shape == node.shape for i in node.inputs)):
         # one numba pass over flat views (reshape copies a non-contiguous input: still right)
         kernel = ctx.ref(numba_kernels.kernels()["relu_grad"], "_relu_grad", False)
