@@ -1,7 +1,7 @@
 """Optional numba kernels for the CPU backend (the ``fast`` extra: pip install
 'lamina[fast]'): fused optimizer steps, sparse softmax cross-entropy, the LSTM gates, the
 scatter-adds of convolution, max pooling and embedding gradients (col2im, routing to the
-maxima, rows), the ReLU gradient, and bias + ReLU.
+maxima, rows), the ReLU gradient, bias + ReLU, and bias + ReLU + max pooling with its gradient.
 
 Where a step takes a dozen NumPy calls (an optimizer's update makes a dozen passes over all
 parameters; cross-entropy a dozen small calls per batch), a kernel makes one, 4-7x faster.
@@ -251,6 +251,78 @@ def _compile() -> dict[str, Callable]:
                 out[r, c] = v if (v > zero or v != v) else zero
 
     @jit
+    def bias_relu_pool(x, b, ph, pw, out, mask):
+        # Max pooling (tiled ph x pw windows, no padding) of maximum(x + b, 0), read from the
+        # pre-activation x in one pass: max(relu(v)) = relu(max(v)), NaN passing as NumPy's.
+        # mask: bit q (window cell q, row-major) set where x + b equals the window's maximum;
+        # none where the maximum is NaN (no cell equals it). Branch-free inner loops, which
+        # LLVM vectorizes.
+        n, oh, ow, ch = out.shape
+        zero, nobit = out.dtype.type(0.0), mask.dtype.type(0)
+        best = np.empty(ch, out.dtype)
+        bits = np.empty(ch, mask.dtype)
+        for s in range(n):
+            for i in range(oh):
+                for j in range(ow):
+                    for q in range(ph * pw):
+                        cell = x[s, i * ph + q // pw, j * pw + q % pw]
+                        bit = mask.dtype.type(1 << q)
+                        if q == 0:
+                            for c in range(ch):
+                                v = cell[c] + b[c]
+                                best[c] = v
+                                bits[c] = bit if v == v else nobit
+                            continue
+                        for c in range(ch):
+                            v = cell[c] + b[c]
+                            t = best[c]
+                            up = v > t
+                            fresh_nan = v != v and t == t
+                            best[c] = v if (up or fresh_nan) else t
+                            k = bit if up else bits[c]
+                            k = (k | bit) if v == t else k
+                            bits[c] = nobit if fresh_nan else k
+                    top, m = out[s, i, j], mask[s, i, j]
+                    for c in range(ch):
+                        v = best[c]
+                        top[c] = v if (v > zero or v != v) else zero
+                        m[c] = bits[c]
+
+    @jit
+    def pool_mask_grad(out, mask, g, ph, pw, dx):
+        # The gradient through bias_relu_pool's ReLU and pooling, from its output and mask:
+        # each window's gradient shared equally by its maxima, times (out > 0); cells of no
+        # window get 0. The same float operations as max_pool_grad with relu=True reading the
+        # ReLU's output (a maximum of x + b is a maximum of the ReLU's output where that is
+        # positive; elsewhere the product is a zero of the share's sign either way).
+        n, oh, ow, ch = out.shape
+        h, w = dx.shape[1], dx.shape[2]
+        zero, one = dx.dtype.type(0.0), dx.dtype.type(1.0)
+        part = np.empty(ch, dx.dtype)
+        live = np.empty(ch, dx.dtype)
+        for s in range(n):
+            for i in range(oh):
+                for j in range(ow):
+                    m, gg, top = mask[s, i, j], g[s, i, j], out[s, i, j]
+                    for c in range(ch):
+                        part[c] = zero
+                    for q in range(ph * pw):           # the maxima per channel
+                        for c in range(ch):
+                            part[c] += one if (m[c] >> q) & 1 else zero
+                    for c in range(ch):
+                        part[c] = gg[c] / part[c]
+                        live[c] = one if top[c] > zero else zero
+                    for q in range(ph * pw):
+                        cell = dx[s, i * ph + q // pw, j * pw + q % pw]
+                        for c in range(ch):
+                            cell[c] = (one if (m[c] >> q) & 1 else zero) * part[c] * live[c]
+            for y in range(oh * ph, h):                # rows and columns past the last window
+                dx[s, y] = zero
+            for y in range(oh * ph):
+                for xx in range(ow * pw, w):
+                    dx[s, y, xx] = zero
+
+    @jit
     def add_rows(out, rows, values):
         # out[rows[i]] += values[i] for every i in order (an embedding's gradient).
         for i in range(rows.size):
@@ -261,7 +333,8 @@ def _compile() -> dict[str, Callable]:
     return {"adam": adam, "sgd": sgd, "xent_forward": xent_forward, "xent_grad": xent_grad,
             "lstm_forward": lstm_forward, "lstm_backward": lstm_backward,
             "max_pool_grad": max_pool_grad, "combine_patches": combine_patches,
-            "relu_grad": relu_grad, "add_rows": add_rows, "bias_relu": bias_relu}
+            "relu_grad": relu_grad, "add_rows": add_rows, "bias_relu": bias_relu,
+            "bias_relu_pool": bias_relu_pool, "pool_mask_grad": pool_mask_grad}
 
 
 def for_arrays(xp: Any, name: str, *arrays: Any) -> Callable | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ..backends import CPU, Device
+from ..backends import CPU, Device, numba_kernels
 from .codegen import numpy_codegen
 from .ir import Operation
 from .passes import optimize
@@ -65,7 +65,8 @@ def compile_ops(ops: Sequence[Operation], fetched: Sequence[Any], feeds: dict[in
     program, order = build_program(list(ops), list(fetched), feeds, slot_of)
     on_cpu = device is CPU
     if optimized:
-        optimize(program, fuse=(not on_cpu) if fuse is None else fuse)
+        optimize(program, fuse=(not on_cpu) if fuse is None else fuse,
+                 kernels=on_cpu and numba_kernels.available())
     if on_cpu:
         generated = numpy_codegen.generate(program, on_missing)
     else:

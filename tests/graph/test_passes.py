@@ -295,3 +295,62 @@ def test_bias_relu_merges_a_bias_addition_and_its_relu():
     fused = program_of(lambda x, b: lm.nn.relu(x + b), (6, 4), (4,))
     passes.optimize(fused, fuse=True)
     assert bias_relu.BIAS_RELU not in ops(fused)
+
+
+def test_bias_relu_pool_merges_the_block_and_its_gradient(monkeypatch):
+    """conv -> bias + ReLU -> max pool (tiled windows) becomes BiasReluPool, and the pooling
+    gradient PoolMaskGrad; the activation is never written and the numbers are the same, bit
+    for bit, as the unmerged program's (and those of eager execution, within rounding)."""
+    import pytest
+
+    from lamina.backends import numba_kernels
+    from lamina.graph.passes import bias_relu_pool
+
+    if not numba_kernels.available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(8)
+    k = lm.Variable(rng.standard_normal((3, 3, 2, 4)).astype(np.float64))
+    b = lm.Variable(rng.standard_normal(4).astype(np.float64))
+    x = np.round(rng.standard_normal((2, 11, 10, 2)) * 2) / 2       # ties in the windows
+
+    def grads(x):
+        with lm.GradientTape() as tape:
+            tape.watch(x)
+            z = lm.nn.relu(lm.nn.conv2d(x, k, 1, "VALID") + b)        # 9 x 8
+            pooled = lm.nn.max_pool2d(z, (2, 3), (2, 3), "VALID")      # 4 x 2: rows, cols over
+            loss = lm.sum(pooled * np.arange(4.0))
+        return [pooled, *tape.gradient(loss, [x, k, b])]
+
+    fn = lm.function(grads)
+    got = fn(x)
+    kinds = ops(fn.get_concrete_function(x).optimized)
+    assert bias_relu_pool.BIAS_RELU_POOL in kinds and bias_relu_pool.POOL_MASK_GRAD in kinds
+    assert not {"MaxPool", "MaxPoolGrad", "BiasRelu"} & set(kinds)
+    monkeypatch.setattr(bias_relu_pool, "run", lambda program: False)
+    unmerged = lm.function(grads)(x)
+    monkeypatch.undo()
+    for g, u, e in zip(got, unmerged, grads(lm.tensor(x))):
+        np.testing.assert_array_equal(g.numpy(), u.numpy())
+        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_bias_relu_pool_leaves_other_blocks_alone():
+    from lamina.graph.passes import bias_relu_pool
+
+    def block(pool_strides, padding="VALID", also=False):
+        def fn(x, b):
+            act = lm.nn.relu(x + b)
+            pooled = lm.nn.max_pool2d(act, 2, pool_strides, padding)
+            return [pooled, act] if also else pooled
+        program = program_of(fn, (1, 6, 6, 3), (3,))
+        passes.optimize(program, kernels=True)
+        return ops(program)
+
+    assert bias_relu_pool.BIAS_RELU_POOL in block(2)
+    assert bias_relu_pool.BIAS_RELU_POOL not in block(1)                  # overlapping windows
+    assert bias_relu_pool.BIAS_RELU_POOL not in block(2, "SAME")          # padded windows
+    assert bias_relu_pool.BIAS_RELU_POOL not in block(2, also=True)       # activation wanted
+    plain = program_of(lambda x, b: lm.nn.max_pool2d(lm.nn.relu(x + b), 2, 2, "VALID"),
+                       (1, 6, 6, 3), (3,))
+    passes.optimize(plain)                                               # no numba kernels
+    assert bias_relu_pool.BIAS_RELU_POOL not in ops(plain)

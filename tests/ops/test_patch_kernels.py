@@ -101,3 +101,36 @@ def test_bias_relu_kernel_is_numpys_add_then_maximum(dtype):
     want = np.maximum(x + b, 0)
     np.testing.assert_array_equal(out, want)
     np.testing.assert_array_equal(np.signbit(out), np.signbit(want))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ksize", [(2, 2), (3, 3), (1, 2), (2, 5), (4, 8)])
+@pytest.mark.parametrize("hw", [(8, 10), (9, 11)])
+def test_bias_relu_pool_kernels_are_bias_relu_then_max_pool(dtype, ksize, hw):
+    """bias_relu_pool and pool_mask_grad give the numbers of bias + ReLU, max pooling and its
+    gradient with the ReLU mask folded in, bit for bit: ties (rounded data), NaN, windows
+    that leave rows and columns over, masks of 8 to 32 bits."""
+    from lamina.graph.passes.bias_relu_pool import mask_dtype
+
+    rng = np.random.default_rng(7)
+    z = np.round(rng.standard_normal((3, *hw, 5)) * 2).astype(dtype) / 2   # many ties
+    b = np.round(rng.standard_normal(5) * 2).astype(dtype) / 2
+    z[0, 0, 0, 0] = np.nan
+    z[1, 1, 1, 1] = np.nan
+    z[1, 0, 0, 1] = np.inf
+    kernels = numba_kernels.kernels()
+    act = np.empty_like(z)
+    kernels["bias_relu"](z.reshape(-1, 5), b, act.reshape(-1, 5))
+    pooled = pooling._max_forward(np, act, ksize, ksize, "VALID")
+    g = rng.standard_normal(pooled.shape).astype(dtype)
+    g[0, 0, 0, 2] = -g[0, 0, 0, 2] if g[0, 0, 0, 2] > 0 else g[0, 0, 0, 2]  # a negative share
+    want_grad = pooling._max_grad_forward(np, act, pooled, g, ksize, ksize, "VALID", relu=True)
+
+    out = np.empty_like(pooled)
+    mask = np.empty(pooled.shape, mask_dtype(ksize))
+    kernels["bias_relu_pool"](z, b, *ksize, out, mask)
+    grad = np.full_like(z, 7.0)            # every cell is written, those of no window with 0
+    kernels["pool_mask_grad"](out, mask, g, *ksize, grad)
+    for got, want in ((out, pooled), (grad, want_grad)):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

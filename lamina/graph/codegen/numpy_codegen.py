@@ -196,6 +196,26 @@ def _relu_grad(ctx, node, args, out):
             f"{ctx.fn('multiply')}({g}, {mask}, out={out})")
 
 
+def _bias_relu_pool(ctx, node, args, out):
+    """Max pooling of max(x + b, 0) in one numba pass (passes/bias_relu_pool.py, which runs
+    only with the kernels); the mask of window maxima stays for the gradient node."""
+    from ..passes.bias_relu_pool import mask_dtype
+    kh, kw = node.attrs["ksize"]
+    mask = ctx.ref(ctx.empty(node.shape, mask_dtype((kh, kw))), "pm")
+    ctx.shared[("pool_mask", id(node))] = mask
+    kernel = ctx.ref(numba_kernels.kernels()["bias_relu_pool"], "_bias_relu_pool", False)
+    return f"{kernel}({args[0]}, {args[1]}, {kh}, {kw}, {out}, {mask})"
+
+
+def _pool_mask_grad(ctx, node, args, out):
+    """The gradient through a BiasReluPool node, from its output and mask (that node runs
+    first: this one takes its output)."""
+    kh, kw = node.attrs["ksize"]
+    mask = ctx.shared[("pool_mask", id(node.inputs[0]))]
+    kernel = ctx.ref(numba_kernels.kernels()["pool_mask_grad"], "_pool_mask_grad", False)
+    return f"{kernel}({args[0]}, {mask}, {args[1]}, {kh}, {kw}, {out})"
+
+
 def _static_index(node: P.Node, spec: tuple, shape: tuple) -> tuple:
     from ...ops.indexing import _index_tuple
     return _index_tuple(np, shape, (), spec)
@@ -405,6 +425,8 @@ EMITTERS: dict[str, Emitter] = {
     "MatMulSum": Emitter(_matmul_sum),
     "Relu": Emitter(_relu, in_place=True),
     "BiasRelu": Emitter(_bias_relu, in_place=True),
+    "BiasReluPool": Emitter(_bias_relu_pool),
+    "PoolMaskGrad": Emitter(_pool_mask_grad),
     "ReluGrad": Emitter(_relu_grad, in_place=True),
     "Sigmoid": Emitter(_sigmoid, in_place=True),
     "MatMul": Emitter(_matmul),

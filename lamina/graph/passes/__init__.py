@@ -35,18 +35,19 @@ def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Nod
     return changed
 
 
-from . import (assemble, batch_matmul, bias_relu, constant_folding, cse, dce,  # noqa: E402
-               fusion, memory, pool_relu, simplify)
+from . import (assemble, batch_matmul, bias_relu, bias_relu_pool,  # noqa: E402
+               constant_folding, cse, dce, fusion, memory, pool_relu, simplify)
 
 # The cleanup passes run until nothing changes (at most MAX_ROUNDS times).
 CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run, assemble.run)
 MAX_ROUNDS = 4
 
 
-def optimize(program: Program, fuse: bool = False) -> Program:
+def optimize(program: Program, fuse: bool = False, kernels: bool = False) -> Program:
     """Runs the cleanup passes to a fixed point, then the merging of small products and of
     ReLU masks into pooling gradients, then elementwise fusion if asked (else the merging of
-    bias additions with the ReLU after them)."""
+    bias additions with the ReLU after them and, where the CPU's numba kernels will run the
+    code (``kernels``), of bias + ReLU with the max pooling after it)."""
     for _ in range(MAX_ROUNDS):
         changed = False
         for p in CLEANUP:
@@ -58,6 +59,6 @@ def optimize(program: Program, fuse: bool = False) -> Program:
     if fuse:
         fusion.run(program)
         dce.run(program)
-    elif bias_relu.run(program):
+    elif bias_relu.run(program) | (kernels and bias_relu_pool.run(program)):
         dce.run(program)
     return program

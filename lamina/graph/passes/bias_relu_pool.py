@@ -1,0 +1,96 @@
+"""Merging bias + ReLU with the max pooling after it, and the pooling's gradient with them.
+
+A convolution block computes ``max_pool(relu(conv + b))``. After ``bias_relu`` that is two
+passes over the block's largest array, the activation: one writes it, one pools it; the
+backward pass then reads the activation again to find each window's maxima
+(``MaxPoolGrad`` with the ReLU mask that ``pool_relu`` folded in). With tiled windows
+(strides equal to the window, no padding) one kernel can do the forward from the
+pre-activation (``BiasReluPool``: max(relu(v)) = relu(max(v))) and leave a small mask of
+where each window's maxima were (one bit per window cell); the gradient (``PoolMaskGrad``)
+routes from that mask and the pooled output. The activation is then never written. The
+float operations are those of the nodes replaced, so the results are identical.
+
+It runs on the CPU with the numba kernels only (``kernels=True`` in ``optimize``): the NumPy
+code has no cheaper way to do it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import program as P
+from . import rewrite
+
+BIAS_RELU_POOL = "BiasReluPool"   # inputs: pre-activation (N, H, W, C), bias (C,)
+POOL_MASK_GRAD = "PoolMaskGrad"   # inputs: the BiasReluPool node, the pooled gradient
+_MAX_WINDOW = 32                  # cells per window a mask can hold (uint32)
+
+
+def mask_dtype(ksize: tuple) -> np.dtype:
+    """The smallest unsigned integer with a bit per window cell."""
+    cells = ksize[0] * ksize[1]
+    return np.dtype(np.uint8 if cells <= 8 else np.uint16 if cells <= 16 else np.uint32)
+
+
+def _tiled(node: P.Node) -> bool:
+    a = node.attrs
+    ksize = tuple(a.get("ksize", ()))
+    return (len(ksize) == 2 and tuple(a.get("strides", ())) == ksize
+            and a.get("padding") == "VALID" and ksize[0] * ksize[1] <= _MAX_WINDOW)
+
+
+def _matches(program: P.Program) -> tuple[dict[int, P.Node], set[int]]:
+    """MaxPool nodes to merge (id -> their BiasRelu input) and the gradients to replace."""
+    users = program.users()
+    outputs = {id(n) for n in program.outputs}
+    pools: dict[int, P.Node] = {}
+    grads: set[int] = set()
+    for node in program.nodes:
+        if node.op != "MaxPool" or not node.static or not _tiled(node):
+            continue
+        act = node.inputs[0]
+        if (act.op != "BiasRelu" or id(act) in outputs or len(act.shape) != 4
+                or act.dtype != node.dtype or node.dtype.np not in (np.float32, np.float64)):
+            continue
+        z, b = act.inputs
+        if z.shape != act.shape or z.dtype != act.dtype or b.dtype != act.dtype:
+            continue
+        found, ok = [], True
+        for user in users.get(id(act), ()):
+            if user is node:
+                continue
+            ok = (user.op == "MaxPoolGrad" and user.attrs.get("relu") is True
+                  and user.inputs[0] is act and user.inputs[1] is node
+                  and user.attrs.get("ksize") == node.attrs["ksize"]
+                  and user.attrs.get("strides") == node.attrs["strides"]
+                  and user.attrs.get("padding") == "VALID" and user.dtype == node.dtype)
+            if not ok:
+                break
+            found.append(user)
+        if ok:
+            pools[id(node)] = act
+            grads.update(id(g) for g in found)
+    return pools, grads
+
+
+def run(program: P.Program) -> bool:
+    pools, grads = _matches(program)
+    if not pools:
+        return False
+
+    def rule(node: P.Node, emit) -> P.Node | None:
+        if id(node) in pools:
+            z, b = pools[id(node)].inputs
+            merged = P.Node(BIAS_RELU_POOL, None, [z, b], {"ksize": node.attrs["ksize"]},
+                            node.shape, node.dtype, node.name)
+            emit(merged)
+            return merged
+        if id(node) in grads:
+            # inputs (activation, pooled, gradient); the pooled one is the merged node now
+            _, pooled, g = node.inputs
+            merged = P.Node(POOL_MASK_GRAD, None, [pooled, g], {"ksize": node.attrs["ksize"]},
+                            node.shape, node.dtype, node.name)
+            emit(merged)
+            return merged
+        return None
+
+    return rewrite(program, rule)
