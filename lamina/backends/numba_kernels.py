@@ -25,6 +25,11 @@ from typing import Any, Callable
 import numpy as np
 
 _KERNELS: dict[str, Callable] | None = None
+# The elementwise kernels (bias + ReLU and its pooling, ReLU's gradient) replace two or three
+# NumPy calls: below this many elements that saves about nothing, and a plan without numba
+# kernels (inference on single rows) need not load numba at all (~0.3 s, ~100 MB).
+SMALL_KERNEL_MIN = 4096
+
 _AVAILABLE: dict[str, bool] = {}
 
 

@@ -309,16 +309,16 @@ def test_bias_relu_pool_merges_the_block_and_its_gradient(monkeypatch):
     if not numba_kernels.available():
         pytest.skip("numba is not installed")
     rng = np.random.default_rng(8)
-    k = lm.Variable(rng.standard_normal((3, 3, 2, 4)).astype(np.float64))
-    b = lm.Variable(rng.standard_normal(4).astype(np.float64))
-    x = np.round(rng.standard_normal((2, 11, 10, 2)) * 2) / 2       # ties in the windows
+    k = lm.Variable(rng.standard_normal((3, 3, 2, 16)).astype(np.float64))
+    b = lm.Variable(rng.standard_normal(16).astype(np.float64))
+    x = np.round(rng.standard_normal((4, 11, 10, 2)) * 2) / 2       # ties in the windows
 
     def grads(x):
         with lm.GradientTape() as tape:
             tape.watch(x)
             z = lm.nn.relu(lm.nn.conv2d(x, k, 1, "VALID") + b)        # 9 x 8
             pooled = lm.nn.max_pool2d(z, (2, 3), (2, 3), "VALID")      # 4 x 2: rows, cols over
-            loss = lm.sum(pooled * np.arange(4.0))
+            loss = lm.sum(pooled * np.arange(16.0))
         return [pooled, *tape.gradient(loss, [x, k, b])]
 
     fn = lm.function(grads)
@@ -337,20 +337,21 @@ def test_bias_relu_pool_merges_the_block_and_its_gradient(monkeypatch):
 def test_bias_relu_pool_leaves_other_blocks_alone():
     from lamina.graph.passes import bias_relu_pool
 
-    def block(pool_strides, padding="VALID", also=False):
+    def block(pool_strides, padding="VALID", also=False, shape=(4, 16, 16, 16)):
         def fn(x, b):
             act = lm.nn.relu(x + b)
             pooled = lm.nn.max_pool2d(act, 2, pool_strides, padding)
             return [pooled, act] if also else pooled
-        program = program_of(fn, (1, 6, 6, 3), (3,))
+        program = program_of(fn, shape, shape[-1:])
         passes.optimize(program, kernels=True)
         return ops(program)
 
     assert bias_relu_pool.BIAS_RELU_POOL in block(2)
+    assert bias_relu_pool.BIAS_RELU_POOL not in block(2, shape=(1, 6, 6, 3))   # too small
     assert bias_relu_pool.BIAS_RELU_POOL not in block(1)                  # overlapping windows
     assert bias_relu_pool.BIAS_RELU_POOL not in block(2, "SAME")          # padded windows
     assert bias_relu_pool.BIAS_RELU_POOL not in block(2, also=True)       # activation wanted
     plain = program_of(lambda x, b: lm.nn.max_pool2d(lm.nn.relu(x + b), 2, 2, "VALID"),
-                       (1, 6, 6, 3), (3,))
+                       (4, 16, 16, 16), (16,))
     passes.optimize(plain)                                               # no numba kernels
     assert bias_relu_pool.BIAS_RELU_POOL not in ops(plain)

@@ -162,10 +162,7 @@ def _sigmoid(ctx, node, args, out):
             f"out={out}); {ctx.fn('add')}({out}, {half}, out={out})")
 
 
-# The elementwise kernels (bias + ReLU, ReLU's gradient) replace two NumPy calls: below this
-# many elements that saves about nothing, and a plan without numba kernels (inference on single
-# rows) need not load numba at all (~0.3 s, ~100 MB).
-SMALL_KERNEL_MIN = 4096
+SMALL_KERNEL_MIN = numba_kernels.SMALL_KERNEL_MIN
 
 
 def _bias_relu(ctx, node, args, out):

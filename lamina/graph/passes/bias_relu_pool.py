@@ -11,12 +11,14 @@ routes from that mask and the pooled output. The activation is then never writte
 float operations are those of the nodes replaced, so the results are identical.
 
 It runs on the CPU with the numba kernels only (``kernels=True`` in ``optimize``): the NumPy
-code has no cheaper way to do it.
+code has no cheaper way to do it; and, as bias + ReLU's own kernel, only for activations of
+``SMALL_KERNEL_MIN`` elements or more.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ...backends.numba_kernels import SMALL_KERNEL_MIN
 from .. import program as P
 from . import rewrite
 
@@ -49,7 +51,8 @@ def _matches(program: P.Program) -> tuple[dict[int, P.Node], set[int]]:
             continue
         act = node.inputs[0]
         if (act.op != "BiasRelu" or id(act) in outputs or len(act.shape) != 4
-                or act.dtype != node.dtype or node.dtype.np not in (np.float32, np.float64)):
+                or act.dtype != node.dtype or node.dtype.np not in (np.float32, np.float64)
+                or int(np.prod(act.shape)) < SMALL_KERNEL_MIN):
             continue
         z, b = act.inputs
         if z.shape != act.shape or z.dtype != act.dtype or b.dtype != act.dtype:
