@@ -27,6 +27,7 @@ from ...backends import numba_kernels
 from ...ops import rnn as rnn_ops
 from .. import program as P
 from ..passes import memory
+from ..passes.bias_relu_pool import BIAS_RELU_POOL, POOL_MASK_GRAD, mask_dtype
 from ..passes.fusion import FUSED
 from ..passes.simplify import BROADCAST
 
@@ -196,7 +197,6 @@ def _relu_grad(ctx, node, args, out):
 def _bias_relu_pool(ctx, node, args, out):
     """Max pooling of max(x + b, 0) in one numba pass (passes/bias_relu_pool.py, which runs
     only with the kernels); the mask of window maxima stays for the gradient node."""
-    from ..passes.bias_relu_pool import mask_dtype
     kh, kw = node.attrs["ksize"]
     mask = ctx.ref(ctx.empty(node.shape, mask_dtype((kh, kw))), "pm")
     ctx.shared[("pool_mask", id(node))] = mask
@@ -422,8 +422,8 @@ EMITTERS: dict[str, Emitter] = {
     "MatMulSum": Emitter(_matmul_sum),
     "Relu": Emitter(_relu, in_place=True),
     "BiasRelu": Emitter(_bias_relu, in_place=True),
-    "BiasReluPool": Emitter(_bias_relu_pool),
-    "PoolMaskGrad": Emitter(_pool_mask_grad),
+    BIAS_RELU_POOL: Emitter(_bias_relu_pool),
+    POOL_MASK_GRAD: Emitter(_pool_mask_grad),
     "ReluGrad": Emitter(_relu_grad, in_place=True),
     "Sigmoid": Emitter(_sigmoid, in_place=True),
     "MatMul": Emitter(_matmul),
