@@ -113,32 +113,41 @@ def _compile() -> dict[str, Callable]:
     @jit
     def lstm_forward(s, scale, shift, c, new_c):
         # s = tanh(z * scale) on entry; the activated gates [i, f, g, o] on exit.
-        # new_c = f * c + i * g.
+        # new_c = f * c + i * g. Rows and gate blocks are taken as 1-D views first: indexing
+        # the 2-D arrays at column offsets inside the loop kept LLVM from vectorizing it.
         u = c.shape[1]
         for r in range(s.shape[0]):
+            s_r, c_r, new_r = s[r], c[r], new_c[r]
             for j in range(s.shape[1]):
-                s[r, j] = s[r, j] * scale[j] + shift[j]
+                s_r[j] = s_r[j] * scale[j] + shift[j]
+            i, f, g = s_r[:u], s_r[u:2 * u], s_r[2 * u:3 * u]
             for j in range(u):
-                new_c[r, j] = s[r, u + j] * c[r, j] + s[r, j] * s[r, 2 * u + j]
+                new_r[j] = f[j] * c_r[j] + i[j] * g[j]
 
     @jit
     def lstm_backward(s, c, tc, g_hc, out):
         # out = [dz_i, dz_f, dz_c, dz_o, dc] from the gates s = [i, f, g, o], tc = tanh(c')
-        # and g_hc = [dh, dc'], in the order of rnn.backward_into's NumPy calls.
+        # and g_hc = [dh, dc'], in the order of rnn.backward_into's NumPy calls. 1-D views
+        # per row and block, as in lstm_forward (4x faster than 2-D indexing here).
         u = c.shape[1]
         one = s.dtype.type(1.0)
         for r in range(s.shape[0]):
+            s_r, o_r = s[r], out[r]
+            s_i, s_f, s_g, s_o = s_r[:u], s_r[u:2 * u], s_r[2 * u:3 * u], s_r[3 * u:]
+            dz_i, dz_f, dz_c = o_r[:u], o_r[u:2 * u], o_r[2 * u:3 * u]
+            dz_o, dc_out = o_r[3 * u:4 * u], o_r[4 * u:]
+            c_r, t_r, dh_r, dn_r = c[r], tc[r], g_hc[0, r], g_hc[1, r]
             for j in range(u):
-                i, f, g, o = s[r, j], s[r, u + j], s[r, 2 * u + j], s[r, 3 * u + j]
-                dh, t = g_hc[0, r, j], tc[r, j]
+                i, f, g, o = s_i[j], s_f[j], s_g[j], s_o[j]
+                dh, t = dh_r[j], t_r[j]
                 dc = dh * o
                 dc = dc * (one - t * t)
-                dc = dc + g_hc[1, r, j]
-                out[r, j] = dc * g * i * (one - i)
-                out[r, u + j] = dc * c[r, j] * f * (one - f)
-                out[r, 2 * u + j] = dc * i * (one - g * g)
-                out[r, 3 * u + j] = dh * t * o * (one - o)
-                out[r, 4 * u + j] = dc * f
+                dc = dc + dn_r[j]
+                dz_i[j] = dc * g * i * (one - i)
+                dz_f[j] = dc * c_r[j] * f * (one - f)
+                dz_c[j] = dc * i * (one - g * g)
+                dz_o[j] = dh * t * o * (one - o)
+                dc_out[j] = dc * f
 
     @jit
     def max_pool_grad(x, out, g, kh, kw, sh, sw, top, left, tiled, relu, dx):

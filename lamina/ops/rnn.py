@@ -35,7 +35,7 @@ from .shape import concat, split, stack
 _CONSTANTS: dict = {}
 
 
-def _constants(xp: Any, units: int, dtype: Any) -> tuple:
+def gate_constants(xp: Any, units: int, dtype: Any) -> tuple:
     """(scale, shift) per gate column: gates = tanh(z * scale) * scale + shift.
 
     For the sigmoid gates i, f, o: scale 0.5 and shift 0.5; for the candidate g: 1 and 0.
@@ -55,7 +55,7 @@ def forward_into(xp: Any, z: Any, c: Any, out: Any, s: Any, tc: Any) -> None:
     """One step: ``out = [h, c']``; leaves the activated gates [i, f, g, o] in ``s`` and
     ``tanh(c')`` in ``tc`` for the gradient."""
     units = c.shape[-1]
-    scale, shift = _constants(xp, units, z.dtype)
+    scale, shift = gate_constants(xp, units, z.dtype)
     xp.multiply(z, scale, out=s)
     xp.tanh(s, out=s)
     new_c = out[1]
@@ -110,7 +110,7 @@ def _forward(xp, z, c):
 
 def _grad_forward(xp, z, c, hc, g_hc):
     """[dz, dc] for output gradients g_hc = [dh, dc'] (dc' may include the next step's)."""
-    scale, shift = _constants(xp, c.shape[-1], z.dtype)
+    scale, shift = gate_constants(xp, c.shape[-1], z.dtype)
     s = xp.multiply(z, scale)
     xp.tanh(s, out=s)
     s *= scale

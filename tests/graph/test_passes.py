@@ -1,5 +1,7 @@
-"""Each optimizing pass, alone, on small programs; every pass keeps results identical."""
+"""Each optimizing pass, alone, on small programs; every pass keeps results identical, or equal
+up to float rounding where it reorders sums (batch_matmul, gather_matmul)."""
 import numpy as np
+import pytest
 
 import lamina as lm
 from lamina.graph import passes
@@ -355,3 +357,59 @@ def test_bias_relu_pool_leaves_other_blocks_alone():
                        (4, 16, 16, 16), (16,))
     passes.optimize(plain)                                               # no numba kernels
     assert bias_relu_pool.BIAS_RELU_POOL not in ops(plain)
+
+
+def _embedding_dense_case(vocab, ids, wrap=False):
+    """A loss through E[ids] (time-major, flattened) @ W + b, its gradients compiled and the
+    same in float64 NumPy."""
+    rng = np.random.default_rng(3)
+    e0 = rng.standard_normal((vocab, 3))
+    w0, b0 = rng.standard_normal((3, 5)), rng.standard_normal(5)
+    r = rng.standard_normal((ids.size, 5))
+    E, W, b = (lm.Variable(v.astype(np.float32)) for v in (e0, w0, b0))
+
+    def step(ids):
+        with lm.GradientTape() as tape:
+            rows = E[ids] if wrap else lm.gather(E, ids)
+            x = lm.reshape(lm.transpose(rows, (1, 0, 2)), (-1, 3))
+            loss = lm.sum(lm.tanh(lm.matmul(x, W) + b) * r.astype(np.float32))
+        return [loss, *tape.gradient(loss, [E, W, b])]
+
+    fn = lm.function(step)
+    got = [t.numpy() for t in fn(ids)]
+    x = e0[ids].transpose(1, 0, 2).reshape(-1, 3)
+    t = np.tanh(x @ w0 + b0)
+    dz = (1 - t * t) * r
+    de = np.zeros_like(e0)
+    np.add.at(de, ids.T.reshape(-1), dz @ w0.T)
+    want = [np.sum(t * r), de, x.T @ dz, dz.sum(0)]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-5)
+    return fn.get_concrete_function(ids).optimized
+
+
+def test_gather_matmul_multiplies_the_table_before_gathering_its_rows():
+    """24 gathered rows of a 5-row table: every product runs on the table's 5 rows (forward,
+    weight gradient, table gradient); the bias is added to the table product too."""
+    ids = np.random.default_rng(0).integers(0, 5, (4, 6)).astype(np.int32)
+    program = _embedding_dense_case(5, ids)
+    products = [n for n in program.nodes if n.op == "MatMul"]
+    assert len(products) == 3 and all(24 not in n.shape for n in products)
+    assert any(n.op == "ScatterAdd" and n.shape == (5, 5) for n in program.nodes)
+    gathers = [n for n in program.nodes if n.op == "GetItem" and n.shape == (24, 5)]
+    assert len(gathers) == 1 and gathers[0].inputs[0].op == "Add"
+
+
+def test_gather_matmul_keeps_negative_ids_and_leaves_large_tables_alone():
+    ids = np.random.default_rng(1).integers(-5, 5, (4, 6)).astype(np.int32)
+    program = _embedding_dense_case(5, ids, wrap=True)
+    assert all(24 not in n.shape for n in program.nodes if n.op == "MatMul")
+    big = np.random.default_rng(2).integers(0, 40, (4, 6)).astype(np.int32)
+    program = _embedding_dense_case(40, big)      # 24 rows of 40: gathering first is cheaper
+    assert any(n.op == "MatMul" and n.shape == (24, 5) for n in program.nodes)
+
+
+def test_gather_matmul_still_rejects_ids_out_of_range():
+    ids = np.full((4, 6), 5, np.int32)
+    with pytest.raises(IndexError, match=r"index 5 is out of range for axis 0 with size 5"):
+        _embedding_dense_case(5, ids)

@@ -38,6 +38,28 @@ def test_numba_kernels_match_the_numpy_sequence_bit_for_bit(dtype, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.skipif(not numba_kernels.available(), reason="numba is not installed")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_plans_call_the_kernels_directly_with_the_same_numbers(dtype, monkeypatch):
+    """Compiled code writes forward_into's steps out and calls the kernels itself; the numbers
+    are those of the NumPy sequence, bit for bit."""
+    z, c, g_hc = _arrays(dtype)
+
+    def step(z, c, g_hc):
+        with lm.GradientTape() as tape:
+            tape.watch([z, c])
+            hc = rnn.lstm_gates(z, c)
+        return [hc, *tape.gradient(hc, [z, c], output_gradients=g_hc)]
+
+    fn = lm.function(step)
+    got = [t.numpy() for t in fn(z, c, g_hc)]
+    assert "_lstm_forward_kernel(" in fn.get_concrete_function(z, c, g_hc).source
+    monkeypatch.setattr(numba_kernels, "for_arrays", lambda xp, name, *arrays: None)
+    hc, grads = _step(z, c, g_hc)
+    np.testing.assert_array_equal(got[0], hc)
+    np.testing.assert_array_equal(np.concatenate(got[1:], -1), grads)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_step_matches_the_float64_reference(dtype):
     z, c, g_hc = _arrays(dtype)

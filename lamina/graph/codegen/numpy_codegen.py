@@ -398,8 +398,28 @@ def _lstm_gates(ctx, node, args, out):
     gates = ctx.ref(ctx.empty(z.shape, dt), "lg")
     tanh_c = ctx.ref(ctx.empty(c.shape, dt), "lc")
     ctx.shared[("lstm", id(z), id(c))] = (gates, tanh_c)
-    fn = ctx.ref(rnn_ops.forward_into, "_lstm_forward", False)
-    return f"{fn}({ctx.module()}, {args[0]}, {args[1]}, {out}, {gates}, {tanh_c})"
+    kernel = _lstm_kernel(ctx, node, "lstm_forward")
+    if kernel is None:
+        fn = ctx.ref(rnn_ops.forward_into, "_lstm_forward", False)
+        return f"{fn}({ctx.module()}, {args[0]}, {args[1]}, {out}, {gates}, {tanh_c})"
+    # rnn.forward_into's steps written out: one call each, no dispatch at run time.
+    u = c.shape[-1]
+    scale, shift = (ctx.ref(a, "c") for a in rnn_ops.gate_constants(np, u, dt))
+    mul, tanh = ctx.fn("multiply"), ctx.fn("tanh")
+    return "; ".join([f"{mul}({args[0]}, {scale}, out={gates})",
+                      f"{tanh}({gates}, out={gates})",
+                      f"{kernel}({gates}, {scale}, {shift}, {args[1]}, {out}[1])",
+                      f"{tanh}({out}[1], out={tanh_c})",
+                      f"{mul}({gates}[:, {3 * u}:], {tanh_c}, out={out}[0])"])
+
+
+def _lstm_kernel(ctx, node, name: str) -> str | None:
+    """The numba kernel of an LSTM step, where the plan may call it directly: on the CPU, for
+    float32/float64 inputs of the node's dtype."""
+    if (not ctx.numba() or node.dtype.np not in (np.float32, np.float64)
+            or any(i.dtype != node.dtype for i in node.inputs)):
+        return None
+    return ctx.ref(numba_kernels.kernels()[name], f"_{name}_kernel", False)
 
 
 def _lstm_gates_grad(ctx, node, args, out):
@@ -409,6 +429,9 @@ def _lstm_gates_grad(ctx, node, args, out):
     saved = ctx.shared.get(("lstm", id(z), id(c)))
     if saved is None:
         return f"{out}[...] = {_fallback(ctx, node, args)}"
+    kernel = _lstm_kernel(ctx, node, "lstm_backward")
+    if kernel is not None:
+        return f"{kernel}({saved[0]}, {args[1]}, {saved[1]}, {args[3]}, {out})"
     fn = ctx.ref(rnn_ops.backward_into, "_lstm_backward", False)
     return f"{fn}({ctx.module()}, {saved[0]}, {args[1]}, {saved[1]}, {args[3]}, {out})"
 

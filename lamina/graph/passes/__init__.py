@@ -36,24 +36,32 @@ def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Nod
 
 
 from . import (assemble, batch_matmul, bias_relu, bias_relu_pool,  # noqa: E402
-               constant_folding, cse, dce, fusion, memory, pool_relu, simplify)
+               constant_folding, cse, dce, fusion, gather_matmul, memory, pool_relu,
+               simplify)
 
 # The cleanup passes run until nothing changes (at most MAX_ROUNDS times).
 CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run, assemble.run)
 MAX_ROUNDS = 4
 
 
-def optimize(program: Program, fuse: bool = False, kernels: bool = False) -> Program:
-    """Runs the cleanup passes to a fixed point, then the merging of small products and of
-    ReLU masks into pooling gradients, then elementwise fusion if asked (else the merging of
-    bias additions with the ReLU after them and, where the CPU's numba kernels will run the
-    code (``kernels``), of bias + ReLU with the max pooling after it)."""
+def _cleanup(program: Program) -> None:
     for _ in range(MAX_ROUNDS):
         changed = False
         for p in CLEANUP:
             changed |= p(program)
         if not changed:
             break
+
+
+def optimize(program: Program, fuse: bool = False, kernels: bool = False) -> Program:
+    """Runs the cleanup passes to a fixed point, then the moving of products in front of row
+    gathers (cleaning up again after it), the merging of small products and of ReLU masks
+    into pooling gradients, then elementwise fusion if asked (else the merging of bias
+    additions with the ReLU after them and, where the CPU's numba kernels will run the code
+    (``kernels``), of bias + ReLU with the max pooling after it)."""
+    _cleanup(program)
+    if gather_matmul.run(program):
+        _cleanup(program)
     if batch_matmul.run(program) | pool_relu.run(program):
         dce.run(program)
     if fuse:
