@@ -413,3 +413,17 @@ def test_gather_matmul_still_rejects_ids_out_of_range():
     ids = np.full((4, 6), 5, np.int32)
     with pytest.raises(IndexError, match=r"index 5 is out of range for axis 0 with size 5"):
         _embedding_dense_case(5, ids)
+
+
+def test_gather_matmul_applies_to_a_dense_layer_on_embedded_sequences():
+    """Embedding -> Dense on (batch, steps) ids: the 3-D product becomes one on the table."""
+    lm.utils.set_random_seed(0)
+    model = lm.Sequential([lm.Input(shape=(12,), dtype="int32"), lm.layers.Embedding(7, 4),
+                           lm.layers.Dense(5)])
+    ids = np.random.default_rng(0).integers(0, 7, (6, 12)).astype(np.int32)
+    fn = lm.function(lambda x: model(x))
+    table, kernel, bias = (w.numpy().astype(np.float64) for w in model.weights)
+    np.testing.assert_allclose(fn(ids).numpy(), table[ids] @ kernel + bias, rtol=1e-5,
+                               atol=1e-6)
+    program = fn.get_concrete_function(ids).optimized
+    assert [n.shape for n in program.nodes if n.op == "MatMul"] == [(7, 5)]

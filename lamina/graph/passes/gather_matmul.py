@@ -13,6 +13,8 @@ and a bias added to the product rides along: ``E[ids] @ W + b = (E @ W + b)[ids]
 char_lstm benchmark (N = 32 x 32 steps, V = 64) this turns three (1024 x 64 x 512) products
 into three of 64 rows. The gathered rows may pass through reshapes and transposes that keep
 their last axis (batch-major to time-major, flattening): the same moves are applied to the ids.
+The forward rule also takes products with leading axes (a Dense layer on embedded sequences,
+``(batch, steps, D) @ (D, H)``); the gradient rules take the 2-D products of the LSTM path.
 
 Each rule holds on its own, so the pass rewrites whatever part of the pattern it finds. Results
 equal the unmerged program's up to float rounding (sums of products in another order).
@@ -56,9 +58,7 @@ def _chain_step(node: P.Node) -> tuple | None:
 
 
 def _gathered(x: P.Node) -> tuple | None:
-    """For a 2-D ``x`` = moves(E[ids]): (table, ids, mode, the moves from ids to x's rows)."""
-    if len(x.shape) != 2:
-        return None
+    """For ``x`` = moves(E[ids]): (table, ids, mode, the moves from ids to x's rows)."""
     moves = []
     node = x
     while (step := _chain_step(node)) is not None:
@@ -119,7 +119,7 @@ def run(program: P.Program) -> bool:
         return once(("ids", id(ids), moves), build)
 
     def gather(emit, table: P.Node, idx: P.Node, mode: str) -> P.Node:
-        shape = (idx.shape[0], table.shape[1])
+        shape = tuple(idx.shape) + (table.shape[1],)
         return node(emit, "GetItem", [table, idx], {"spec": (("array", 0, mode),)}, shape,
                     table.dtype)
 
@@ -143,13 +143,14 @@ def run(program: P.Program) -> bool:
             emit, "MatMul", [a, b], {}, (a.shape[0], b.shape[1]), a.dtype))
 
     def forward(n: P.Node, emit) -> P.Node | None:
-        """E[ids] @ W -> (E @ W)[ids]."""
+        """E[ids] @ W -> (E @ W)[ids] (x may have leading axes: a Dense layer on a sequence)."""
         x, w = n.inputs
         found = _gathered(x)
-        if found is None or len(w.shape) != 2:
+        if found is None or tuple(n.shape) != tuple(x.shape[:-1]) + (w.shape[1],):
             return None
         table, ids, mode, moves = found
-        if x.shape[0] <= table.shape[0] or not table.dtype == w.dtype == n.dtype:
+        if (int(np.prod(x.shape[:-1])) <= table.shape[0]
+                or not table.dtype == w.dtype == n.dtype):
             return None
         product = matmul(emit, table, w)
         out = gather(emit, product, row_ids(emit, ids, moves), mode)
@@ -173,7 +174,8 @@ def run(program: P.Program) -> bool:
     def weight_grad(n: P.Node, emit) -> P.Node | None:
         """E[ids]^T @ G -> E^T @ scatter_add(G, ids)."""
         a, g = n.inputs
-        if a.op != "Transpose" or tuple(a.attrs["perm"]) != (1, 0) or len(g.shape) != 2:
+        if (a.op != "Transpose" or tuple(a.attrs["perm"]) != (1, 0) or len(g.shape) != 2
+                or len(n.shape) != 2):
             return None
         found = _gathered(a.inputs[0])
         if found is None:
@@ -212,7 +214,8 @@ def run(program: P.Program) -> bool:
     def rule(n: P.Node, emit) -> P.Node | None:
         if n.dtype is None or not n.static or not n.dtype.is_floating:
             return None
-        if n.op == "MatMul" and len(n.shape) == 2 and all(len(i.shape) == 2 for i in n.inputs):
+        if (n.op == "MatMul" and len(n.inputs[0].shape) >= 2 and len(n.inputs[1].shape) == 2
+                and all(i.static for i in n.inputs)):
             return forward(n, emit) or weight_grad(n, emit)
         if n.op == "Add":
             return bias(n, emit)
