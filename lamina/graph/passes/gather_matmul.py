@@ -104,7 +104,7 @@ def run(program: P.Program) -> bool:
         return new
 
     def row_ids(emit, ids: P.Node, moves: tuple) -> P.Node:
-        """The ids moved as the gathered rows were: one id per row of the 2-D product."""
+        """The ids moved as the gathered rows were: one id per row of the product."""
         def build():
             cur = ids
             for op, attr in moves:
