@@ -102,6 +102,32 @@ def _compile() -> dict[str, Callable]:
                 probs[i, j] /= total
             loss[i] = np.log(total) - (logits[i, labels[i]] - top)
 
+    # xent_forward in two passes around NumPy's SIMD exp, for batches where the scalar exp
+    # above dominates: shift (z = logits - max into probs, z[label] into loss), then
+    # np.exp(probs, out=probs), then normalize (probs /= sum, loss = log(sum) - z[label]).
+    @jit
+    def xent_shift(logits, labels, loss, probs):
+        for i in range(logits.shape[0]):
+            row, z = logits[i], probs[i]
+            top = row[0]
+            for j in range(1, row.size):
+                if row[j] > top:
+                    top = row[j]
+            for j in range(row.size):
+                z[j] = row[j] - top
+            loss[i] = z[labels[i]]
+
+    @jit
+    def xent_normalize(loss, probs):
+        for i in range(probs.shape[0]):
+            e = probs[i]
+            total = e.dtype.type(0.0)
+            for j in range(e.size):
+                total += e[j]
+            for j in range(e.size):
+                e[j] /= total
+            loss[i] = np.log(total) - loss[i]
+
     @jit
     def xent_grad(probs, labels, g, out):
         # g * (softmax - onehot(label)), row by row.
@@ -264,6 +290,30 @@ def _compile() -> dict[str, Callable]:
                 v = x[r, c] + b[c]
                 out[r, c] = v if (v > zero or v != v) else zero
 
+    # In-place forms of the two kernels above. A loop reading and writing the same array
+    # through two arguments fails LLVM's run-time overlap check and runs its scalar version
+    # (measured 3-4x slower); with the written array passed once, the check passes.
+    @jit
+    def relu_grad_into_g(g, x):
+        zero, one = g.dtype.type(0.0), g.dtype.type(1.0)
+        for i in range(g.size):
+            g[i] = g[i] * (one if x[i] > zero else zero)
+
+    @jit
+    def relu_grad_into_x(g, x):
+        zero, one = x.dtype.type(0.0), x.dtype.type(1.0)
+        for i in range(x.size):
+            x[i] = g[i] * (one if x[i] > zero else zero)
+
+    @jit
+    def bias_relu_into_x(x, b):
+        zero = x.dtype.type(0.0)
+        for r in range(x.shape[0]):
+            row = x[r]
+            for c in range(row.size):
+                v = row[c] + b[c]
+                row[c] = v if (v > zero or v != v) else zero
+
     @jit
     def bias_relu_pool(x, b, ph, pw, out, mask):
         # Max pooling (tiled ph x pw windows, no padding) of maximum(x + b, 0), read from the
@@ -345,9 +395,12 @@ def _compile() -> dict[str, Callable]:
                 target[j] += row[j]
 
     return {"adam": adam, "sgd": sgd, "xent_forward": xent_forward, "xent_grad": xent_grad,
+            "xent_shift": xent_shift, "xent_normalize": xent_normalize,
             "lstm_forward": lstm_forward, "lstm_backward": lstm_backward,
             "max_pool_grad": max_pool_grad, "combine_patches": combine_patches,
             "relu_grad": relu_grad, "add_rows": add_rows, "bias_relu": bias_relu,
+            "relu_grad_into_g": relu_grad_into_g, "relu_grad_into_x": relu_grad_into_x,
+            "bias_relu_into_x": bias_relu_into_x,
             "bias_relu_pool": bias_relu_pool, "pool_mask_grad": pool_mask_grad}
 
 

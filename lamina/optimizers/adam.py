@@ -12,6 +12,9 @@ from ..backends import numba_kernels
 from .base import Optimizer, check_number
 
 
+_BIAS_BLOCK = 512      # steps per table of Adam's bias corrections
+
+
 class Adam(Optimizer):
     """Adam (Keras 3 ``Adam``; AMSGrad optional).
 
@@ -106,9 +109,28 @@ class Adam(Optimizer):
         if xp is not np:
             return learning_rate * xp.sqrt(c(1.0) - xp.power(c(self.beta_2), step)) / (
                 c(1.0) - xp.power(c(self.beta_1), step))
+        k = int(step)
+        table = self.__dict__.get("_bias_table")
+        if table is None or table[:3] != (c, self.beta_1, self.beta_2) or \
+                not table[3] <= k < table[3] + _BIAS_BLOCK:
+            if k != step:               # not a whole step: as the graph computes it
+                one = c(1.0)
+                return c(learning_rate) * c(math.sqrt(
+                    one - np.power(c(self.beta_2), c(step)))) / (
+                    one - np.power(c(self.beta_1), c(step)))
+            table = self._bias_table = self._bias_corrections(c, k - k % _BIAS_BLOCK)
+        return c(learning_rate) * table[4][k - table[3]] / table[5][k - table[3]]
+
+    def _bias_corrections(self, c, start: int) -> tuple:
+        """sqrt(1 - beta_2^t) and 1 - beta_1^t for a block of steps t, each equal to the
+        scalar expression (NumPy's power gives an array's elements the scalar's value;
+        float sqrt is correctly rounded): two array calls instead of a dozen scalar ones per
+        step (~2 us, a tenth of a small network's step)."""
+        steps = np.arange(start, start + _BIAS_BLOCK).astype(c)
         one = c(1.0)
-        return c(learning_rate) * c(math.sqrt(one - np.power(c(self.beta_2), c(step)))) / (
-            one - np.power(c(self.beta_1), c(step)))
+        root = np.sqrt(one - np.power(c(self.beta_2), steps))
+        return (c, self.beta_1, self.beta_2, start, root,
+                one - np.power(c(self.beta_1), steps))
 
     def _step_size(self, learning_rate: Tensor, variable: Variable) -> Tensor:
         """The learning rate with both bias corrections of step t folded in."""

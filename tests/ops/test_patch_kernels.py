@@ -104,6 +104,57 @@ def test_bias_relu_kernel_is_numpys_add_then_maximum(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_place_relu_kernels_equal_the_out_of_place_ones(dtype):
+    """bias_relu_into_x and relu_grad_into_g / _into_x (what compiled plans call when the
+    output reuses an input's buffer) give the out-of-place kernels' numbers bit for bit."""
+    rng = np.random.default_rng(8)
+    kernels = numba_kernels.kernels()
+    x = rng.standard_normal((33, 17)).astype(dtype)
+    b = rng.standard_normal(17).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    x[0, :3], b[:3], g[1, 0] = [np.nan, -0.0, 0.0], [1.0, -0.0, -0.0], np.nan
+    want = np.empty_like(x)
+    kernels["bias_relu"](x, b, want)
+    got = x.copy()
+    kernels["bias_relu_into_x"](got, b)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    want = np.empty(x.size, dtype)
+    kernels["relu_grad"](g.ravel(), x.ravel(), want)
+    into_g, into_x = g.ravel().copy(), x.ravel().copy()
+    kernels["relu_grad_into_g"](into_g, x.ravel())
+    kernels["relu_grad_into_x"](g.ravel(), into_x)
+    for got in (into_g, into_x):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_two_pass_cross_entropy_equals_the_one_kernel(dtype):
+    """xent_shift, NumPy's exp and xent_normalize (larger batches) against xent_forward and
+    a float64 reference: the same loss and softmax up to the exp's last bit."""
+    rng = np.random.default_rng(9)
+    logits = (rng.standard_normal((37, 11)) * 5).astype(dtype)
+    logits[0] = [1e4, -1e4, *[0.0] * 9]              # exact for logits far apart
+    labels = rng.integers(0, 11, 37).astype(np.int32)
+    labels[0] = 1
+    kernels = numba_kernels.kernels()
+    loss, probs = np.empty(37, dtype), np.empty((37, 11), dtype)
+    kernels["xent_forward"](logits, labels, loss, probs)
+    loss2, probs2 = np.empty(37, dtype), np.empty((37, 11), dtype)
+    kernels["xent_shift"](logits, labels, loss2, probs2)
+    np.exp(probs2, out=probs2)
+    kernels["xent_normalize"](loss2, probs2)
+    z = logits.astype(np.float64) - logits.max(1, keepdims=True)
+    want = np.log(np.exp(z).sum(1)) - z[np.arange(37), labels]
+    assert loss2[0] == 2e4
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(loss2, want, rtol=8 * eps, atol=8 * eps)
+    np.testing.assert_allclose(loss2, loss, rtol=4 * eps, atol=4 * eps)
+    np.testing.assert_allclose(probs2, probs, rtol=4 * eps, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("ksize", [(2, 2), (3, 3), (1, 2), (2, 5), (4, 8)])
 @pytest.mark.parametrize("hw", [(8, 10), (9, 11)])
 def test_bias_relu_pool_kernels_are_bias_relu_then_max_pool(dtype, ksize, hw):

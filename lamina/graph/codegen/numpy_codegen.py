@@ -173,6 +173,9 @@ def _bias_relu(ctx, node, args, out):
     if (ctx.numba() and node.dtype.np in (np.float32, np.float64)
             and int(np.prod(node.shape)) >= SMALL_KERNEL_MIN):
         channels = node.shape[-1]
+        if out == x:            # in place: the kernel that takes the array once
+            kernel = ctx.ref(numba_kernels.kernels()["bias_relu_into_x"], "_bias_relu_", False)
+            return f"{kernel}({x}.reshape(-1, {channels}), {b})"
         kernel = ctx.ref(numba_kernels.kernels()["bias_relu"], "_bias_relu", False)
         return (f"{kernel}({x}.reshape(-1, {channels}), {b}, "
                 f"{out}.reshape(-1, {channels}))")
@@ -187,6 +190,10 @@ def _relu_grad(ctx, node, args, out):
             and int(np.prod(node.shape)) >= SMALL_KERNEL_MIN
             and all(i.dtype == node.dtype and i.shape == node.shape for i in node.inputs)):
         # one numba pass over flat views (reshape copies a non-contiguous input: still right)
+        if out in (g, x) and g != x:    # in place: the kernels that take the array once
+            name = "relu_grad_into_g" if out == g else "relu_grad_into_x"
+            kernel = ctx.ref(numba_kernels.kernels()[name], "_" + name, False)
+            return f"{kernel}({g}.reshape(-1), {x}.reshape(-1))"
         kernel = ctx.ref(numba_kernels.kernels()["relu_grad"], "_relu_grad", False)
         return f"{kernel}({g}.reshape(-1), {x}.reshape(-1), {out}.reshape(-1))"
     mask = ctx.ref(ctx.empty(node.shape, bool), "m")
@@ -345,6 +352,11 @@ def _fused(ctx, node, args, out):
     return "; ".join(lines)
 
 
+# From this many logits the two-pass cross-entropy (NumPy's exp between two kernels) beats the
+# one kernel with its scalar exp (measured: 200 x 10, 6.2 vs 2.8 us; 16 x 3, 0.45 vs 0.85).
+XENT_SPLIT_MIN = 256
+
+
 def _xent(ctx, node, args, out):
     """Sparse softmax cross-entropy, rows of logits (N, C): the softmax stays in a scratch
     buffer for the gradient node of the same step (with numba: one kernel each)."""
@@ -356,8 +368,15 @@ def _xent(ctx, node, args, out):
     probs = ctx.ref(ctx.empty((rows, classes), dt), "xp")
     ctx.shared[(id(logits), id(labels))] = probs
     if ctx.numba():
-        kernel = ctx.ref(numba_kernels.kernels()["xent_forward"], "_xent_forward", False)
-        return f"{kernel}({args[0]}, {args[1]}, {out}, {probs})"
+        kernels = numba_kernels.kernels()
+        if rows * classes < XENT_SPLIT_MIN:
+            kernel = ctx.ref(kernels["xent_forward"], "_xent_forward", False)
+            return f"{kernel}({args[0]}, {args[1]}, {out}, {probs})"
+        # larger batches: the exponentials by NumPy's SIMD exp between two kernel passes
+        shift = ctx.ref(kernels["xent_shift"], "_xent_shift", False)
+        normalize = ctx.ref(kernels["xent_normalize"], "_xent_normalize", False)
+        return (f"{shift}({args[0]}, {args[1]}, {out}, {probs}); "
+                f"{ctx.fn('exp')}({probs}, out={probs}); {normalize}({out}, {probs})")
     z = ctx.ref(ctx.empty((rows, classes), dt), "xz")
     total = ctx.ref(ctx.empty((rows, 1), dt), "xs")
     ar = ctx.ref(ctx.place(np.arange(rows)), "xr")
