@@ -107,3 +107,24 @@ def test_numba_kernels_equal_numpy_kernels(make_opt, monkeypatch):
     reference = run("0", fuse=False)
     np.testing.assert_array_equal(run("0", fuse=True), reference)
     np.testing.assert_array_equal(run("1", fuse=True), reference)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_step_size_table_equals_the_scalar_expression(dtype):
+    """The fused Adam's step size comes from a table of bias corrections per block of steps;
+    it equals the expression computed per step, across block edges, for a changed beta and
+    for a step that is not whole (which skips the table)."""
+    opt = lm.optimizers.Adam(3e-3)
+    c, lr = dtype, np.asarray(3e-3, dtype)
+
+    def scalar(step):
+        one = c(1.0)
+        return c(lr) * c(np.sqrt(float(one - np.power(c(opt.beta_2), c(step))))) / (
+            one - np.power(c(opt.beta_1), c(step)))
+
+    steps = [1, 2, 3, 511, 512, 513, 1023, 1024, 4097, 70000, 5, 2.5]
+    for beta_2 in (0.999, 0.98):
+        opt.beta_2 = beta_2
+        for step in steps:
+            got = opt._fused_step_size(np, lr, np.asarray(step, dtype), c)
+            assert got.dtype == dtype and got == scalar(step), (beta_2, step)

@@ -110,14 +110,13 @@ class Adam(Optimizer):
             return learning_rate * xp.sqrt(c(1.0) - xp.power(c(self.beta_2), step)) / (
                 c(1.0) - xp.power(c(self.beta_1), step))
         k = int(step)
+        if k != step or k < 0:          # not a step count: as the graph computes it
+            one = c(1.0)
+            return c(learning_rate) * c(math.sqrt(one - np.power(c(self.beta_2), c(step)))) / (
+                one - np.power(c(self.beta_1), c(step)))
         table = self.__dict__.get("_bias_table")
         if table is None or table[:3] != (c, self.beta_1, self.beta_2) or \
                 not table[3] <= k < table[3] + _BIAS_BLOCK:
-            if k != step:               # not a whole step: as the graph computes it
-                one = c(1.0)
-                return c(learning_rate) * c(math.sqrt(
-                    one - np.power(c(self.beta_2), c(step)))) / (
-                    one - np.power(c(self.beta_1), c(step)))
             table = self._bias_table = self._bias_corrections(c, k - k % _BIAS_BLOCK)
         return c(learning_rate) * table[4][k - table[3]] / table[5][k - table[3]]
 
