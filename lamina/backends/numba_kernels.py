@@ -353,38 +353,67 @@ def _compile() -> dict[str, Callable]:
                         m[c] = bits[c]
 
     @jit
-    def pool_mask_grad(out, mask, g, ph, pw, dx):
+    def pool_mask_grad(out, mask, g, ph, pw, dx, sums):
         # The gradient through bias_relu_pool's ReLU and pooling, from its output and mask:
         # each window's gradient shared equally by its maxima, times (out > 0); cells of no
         # window get 0. The same float operations as max_pool_grad with relu=True reading the
         # ReLU's output (a maximum of x + b is a maximum of the ReLU's output where that is
         # positive; elsewhere the product is a zero of the share's sign either way).
+        # Per row of windows: first each window's share, (g / maxima) * (out > 0), in one
+        # flat pass over the row (bit count by SWAR popcount: vectorized); then the output
+        # rows, the cells of a window side by side. Grouped so, (bit * share) * live becomes
+        # bit * (share * live): bit and live are 0 or 1, so the product is the same, sign and
+        # NaN included. Memory-bound: 0.23 ms for conv1 of mnist_cnn_b64 (was 0.40 per window).
+        # sums (float64, C or empty): if not empty, the gradient's sum per channel (the bias
+        # gradient): each window adds maxima * share, exactly the sum of its cells.
         n, oh, ow, ch = out.shape
         h, w = dx.shape[1], dx.shape[2]
         zero, one = dx.dtype.type(0.0), dx.dtype.type(1.0)
-        part = np.empty(ch, dx.dtype)
-        live = np.empty(ch, dx.dtype)
+        u = np.uint32
+        share = np.empty(ow * ch, dx.dtype)
+        summing = sums.size > 0
+        acc = np.zeros(ow * ch if summing else 0, np.float64)
         for s in range(n):
             for i in range(oh):
-                for j in range(ow):
-                    m, gg, top = mask[s, i, j], g[s, i, j], out[s, i, j]
-                    for c in range(ch):
-                        part[c] = zero
-                    for q in range(ph * pw):           # the maxima per channel
-                        for c in range(ch):
-                            part[c] += one if (m[c] >> q) & 1 else zero
-                    for c in range(ch):
-                        part[c] = gg[c] / part[c]
-                        live[c] = one if top[c] > zero else zero
-                    for q in range(ph * pw):
-                        cell = dx[s, i * ph + q // pw, j * pw + q % pw]
-                        for c in range(ch):
-                            cell[c] = (one if (m[c] >> q) & 1 else zero) * part[c] * live[c]
-            for y in range(oh * ph, h):                # rows and columns past the last window
+                mrow = mask[s, i].reshape(ow * ch)
+                grow, top = g[s, i].reshape(ow * ch), out[s, i].reshape(ow * ch)
+                for k in range(ow * ch):
+                    v = u(mrow[k])
+                    v = v - ((v >> u(1)) & u(0x55555555))
+                    v = (v & u(0x33333333)) + ((v >> u(2)) & u(0x33333333))
+                    v = (v + (v >> u(4))) & u(0x0F0F0F0F)
+                    if mask.itemsize > 1:
+                        v = (v + (v >> u(8)) + (v >> u(16)) + (v >> u(24))) & u(0x3F)
+                    part = (grow[k] / dx.dtype.type(v)) * (one if top[k] > zero else zero)
+                    share[k] = part
+                    if summing:
+                        acc[k] += np.float64(part) * np.float64(v)
+                for a in range(ph):
+                    row = dx[s, i * ph + a].reshape(w * ch)
+                    if pw == 2:                        # the common window: two cells a pass
+                        for j in range(ow):
+                            at, src = j * 2 * ch, j * ch
+                            for c in range(ch):
+                                bits, part = mrow[src + c] >> (2 * a), share[src + c]
+                                row[at + c] = (one if bits & 1 else zero) * part
+                                row[at + ch + c] = (one if (bits >> 1) & 1 else zero) * part
+                    else:
+                        for j in range(ow):
+                            for b in range(pw):
+                                q, at, src = a * pw + b, (j * pw + b) * ch, j * ch
+                                for c in range(ch):
+                                    row[at + c] = (one if (mrow[src + c] >> q) & 1
+                                                   else zero) * share[src + c]
+                    for k in range(ow * pw * ch, w * ch):   # columns past the last window
+                        row[k] = zero
+            for y in range(oh * ph, h):                # rows past the last window
                 dx[s, y] = zero
-            for y in range(oh * ph):
-                for xx in range(ow * pw, w):
-                    dx[s, y, xx] = zero
+        if summing:
+            for c in range(ch):
+                total = 0.0
+                for j in range(ow):
+                    total += acc[j * ch + c]
+                sums[c] = total
 
     @jit
     def add_rows(out, rows, values):

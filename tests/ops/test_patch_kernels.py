@@ -181,7 +181,14 @@ def test_bias_relu_pool_kernels_are_bias_relu_then_max_pool(dtype, ksize, hw):
     mask = np.empty(pooled.shape, mask_dtype(ksize))
     kernels["bias_relu_pool"](z, b, *ksize, out, mask)
     grad = np.full_like(z, 7.0)            # every cell is written, those of no window with 0
-    kernels["pool_mask_grad"](out, mask, g, *ksize, grad)
+    kernels["pool_mask_grad"](out, mask, g, *ksize, grad, np.empty(0))
     for got, want in ((out, pooled), (grad, want_grad)):
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    # with the per-channel sums (a bias gradient): the same gradient, and its float64 sum
+    sums, again = np.full(5, 7.0), np.full_like(z, 7.0)
+    kernels["pool_mask_grad"](out, mask, g, *ksize, again, sums)
+    np.testing.assert_array_equal(again, grad)
+    want_sums = grad.astype(np.float64).sum((0, 1, 2))
+    np.testing.assert_allclose(sums, want_sums, rtol=1e-12, atol=1e-12)
+    assert np.isnan(sums).tolist() == np.isnan(want_sums).tolist()

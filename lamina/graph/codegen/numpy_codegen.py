@@ -27,7 +27,7 @@ from ...backends import numba_kernels
 from ...ops import rnn as rnn_ops
 from .. import program as P
 from ..passes import memory
-from ..passes.bias_relu_pool import BIAS_RELU_POOL, POOL_MASK_GRAD, mask_dtype
+from ..passes.bias_relu_pool import BIAS_RELU_POOL, POOL_MASK_GRAD, POOL_MASK_SUM, mask_dtype
 from ..passes.fusion import FUSED
 from ..passes.simplify import BROADCAST
 
@@ -216,8 +216,16 @@ def _pool_mask_grad(ctx, node, args, out):
     first: this one takes its output)."""
     kh, kw = node.attrs["ksize"]
     mask = ctx.shared[("pool_mask", id(node.inputs[0]))]
+    sums = ctx.empty(node.shape[-1:] if node.attrs.get("channel_sum") else (0,), np.float64)
+    ctx.shared[("pool_sum", id(node))] = sums = ctx.ref(sums, "ps")
     kernel = ctx.ref(numba_kernels.kernels()["pool_mask_grad"], "_pool_mask_grad", False)
-    return f"{kernel}({args[0]}, {mask}, {args[1]}, {kh}, {kw}, {out})"
+    return f"{kernel}({args[0]}, {mask}, {args[1]}, {kh}, {kw}, {out}, {sums})"
+
+
+def _pool_mask_sum(ctx, node, args, out):
+    """The per-channel sum of a PoolMaskGrad node, which its kernel left (in float64)."""
+    sums = ctx.shared[("pool_sum", id(node.inputs[0]))]
+    return f"{ctx.fn('copyto')}({out}, {sums}, casting='unsafe')"
 
 
 def _static_index(node: P.Node, spec: tuple, shape: tuple) -> tuple:
@@ -466,6 +474,7 @@ EMITTERS: dict[str, Emitter] = {
     "BiasRelu": Emitter(_bias_relu, in_place=True),
     BIAS_RELU_POOL: Emitter(_bias_relu_pool),
     POOL_MASK_GRAD: Emitter(_pool_mask_grad),
+    POOL_MASK_SUM: Emitter(_pool_mask_sum),
     "ReluGrad": Emitter(_relu_grad, in_place=True),
     "Sigmoid": Emitter(_sigmoid, in_place=True),
     "MatMul": Emitter(_matmul),

@@ -8,7 +8,10 @@ backward pass then reads the activation again to find each window's maxima
 pre-activation (``BiasReluPool``: max(relu(v)) = relu(max(v))) and leave a small mask of
 where each window's maxima were (one bit per window cell); the gradient (``PoolMaskGrad``)
 routes from that mask and the pooled output. The activation is then never written. The
-float operations are those of the nodes replaced, so the results are identical.
+float operations are those of the nodes replaced, so the results are identical; except that
+the gradient's kernel also sums it per channel (the bias gradient, ``PoolMaskSum``, in float64
+from the window shares, not another pass over the gradient), which rounds as any other order of
+that sum may.
 
 It runs on the CPU with the numba kernels only (``kernels=True`` in ``optimize``): the NumPy
 code has no cheaper way to do it; and, as bias + ReLU's own kernel, only for activations of
@@ -24,6 +27,7 @@ from . import rewrite
 
 BIAS_RELU_POOL = "BiasReluPool"   # inputs: pre-activation (N, H, W, C), bias (C,)
 POOL_MASK_GRAD = "PoolMaskGrad"   # inputs: the BiasReluPool node, the pooled gradient
+POOL_MASK_SUM = "PoolMaskSum"     # input: a PoolMaskGrad node; its per-channel sum
 _MAX_WINDOW = 32                  # cells per window a mask can hold (uint32)
 
 
@@ -40,12 +44,26 @@ def _tiled(node: P.Node) -> bool:
             and a.get("padding") == "VALID" and ksize[0] * ksize[1] <= _MAX_WINDOW)
 
 
-def _matches(program: P.Program) -> tuple[dict[int, P.Node], set[int]]:
-    """MaxPool nodes to merge (id -> their BiasRelu input) and the gradients to replace."""
+def _channel_sum(node: P.Node, grad: P.Node) -> bool:
+    """Whether ``node`` sums ``grad`` (N, H, W, C) over all but its channels (a bias
+    gradient)."""
+    if node.op != "Sum" or node.dtype != grad.dtype:
+        return False
+    axis = node.attrs.get("axis")
+    axis = (axis,) if isinstance(axis, int) else tuple(axis) if axis is not None else ()
+    kept = (1, 1, 1) if node.attrs.get("keepdims") else ()
+    return tuple(a % 4 for a in axis) == (0, 1, 2) and node.shape == (*kept, grad.shape[3])
+
+
+def _matches(program: P.Program) -> tuple[dict[int, P.Node], set[int], dict[int, int]]:
+    """MaxPool nodes to merge (id -> their BiasRelu input), the gradients to replace, and the
+    channel sums of those gradients (id -> the gradient's id; the gradient's kernel computes
+    them on the way)."""
     users = program.users()
     outputs = {id(n) for n in program.outputs}
     pools: dict[int, P.Node] = {}
     grads: set[int] = set()
+    sums: dict[int, int] = {}
     for node in program.nodes:
         if node.op != "MaxPool" or not node.static or not _tiled(node):
             continue
@@ -71,13 +89,16 @@ def _matches(program: P.Program) -> tuple[dict[int, P.Node], set[int]]:
         if ok:
             pools[id(node)] = act
             grads.update(id(g) for g in found)
-    return pools, grads
+            sums.update((id(u), id(g)) for g in found for u in users.get(id(g), ())
+                        if _channel_sum(u, g))
+    return pools, grads, sums
 
 
 def run(program: P.Program) -> bool:
-    pools, grads = _matches(program)
+    pools, grads, sums = _matches(program)
     if not pools:
         return False
+    summed = set(sums.values())
 
     def rule(node: P.Node, emit) -> P.Node | None:
         if id(node) in pools:
@@ -89,8 +110,14 @@ def run(program: P.Program) -> bool:
         if id(node) in grads:
             # inputs (activation, pooled, gradient); the pooled one is the merged node now
             _, pooled, g = node.inputs
-            merged = P.Node(POOL_MASK_GRAD, None, [pooled, g], {"ksize": node.attrs["ksize"]},
+            merged = P.Node(POOL_MASK_GRAD, None, [pooled, g],
+                            {"ksize": node.attrs["ksize"], "channel_sum": id(node) in summed},
                             node.shape, node.dtype, node.name)
+            emit(merged)
+            return merged
+        if id(node) in sums:
+            merged = P.Node(POOL_MASK_SUM, None, [node.inputs[0]], {}, node.shape,
+                            node.dtype, node.name)
             emit(merged)
             return merged
         return None
