@@ -432,3 +432,38 @@ def test_gather_matmul_applies_to_a_dense_layer_on_embedded_sequences():
                                atol=1e-6)
     program = fn.get_concrete_function(ids).optimized
     assert [n.shape for n in program.nodes if n.op == "MatMul"] == [(7, 5)]
+
+
+def test_sum_squares_becomes_one_dot_product():
+    """sum(square(w)) over every axis (an L2 penalty) becomes SumSquares, a dot product of
+    the flattened array with itself: value and gradients as float64's; partial sums, and
+    squares used elsewhere too, stay as they are."""
+    from lamina.graph.passes import sum_squares
+
+    rng = np.random.default_rng(12)
+    w = rng.standard_normal((64, 100)).astype(np.float32)
+    x = rng.standard_normal((5, 64)).astype(np.float32)
+
+    def f(w, x):
+        with lm.GradientTape() as tape:
+            tape.watch(w)
+            penalty = (0.5 * lm.sum(lm.square(w))
+                       + lm.sum(lm.square(w + 1.0), keepdims=True)[0, 0])
+            loss = lm.mean(lm.matmul(x, w)) + penalty
+        return penalty, tape.gradient(loss, w)
+
+    fn = lm.function(f)
+    penalty, grad = fn(w, x)
+    kinds = ops(fn.get_concrete_function(w, x).optimized)
+    assert kinds.count(sum_squares.SUM_SQUARES) == 2 and "Square" not in kinds
+    w64, x64 = w.astype(np.float64), x.astype(np.float64)
+    np.testing.assert_allclose(penalty.numpy(),
+                               0.5 * np.sum(w64 ** 2) + np.sum((w64 + 1) ** 2), rtol=1e-6)
+    want = x64.sum(0)[:, None] / (5 * 100) + w64 + 2 * (w64 + 1)
+    np.testing.assert_allclose(grad.numpy(), want, rtol=1e-5, atol=1e-6)
+
+    partial = program_of(lambda w: lm.sum(lm.square(w), axis=0), (4, 3))
+    shared = program_of(lambda w: [lm.sum(lm.square(w)), lm.square(w)], (4, 3))
+    for program in (partial, shared):
+        passes.optimize(program)
+        assert sum_squares.SUM_SQUARES not in ops(program) and "Square" in ops(program)

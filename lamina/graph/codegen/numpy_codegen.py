@@ -28,6 +28,7 @@ from ...ops import rnn as rnn_ops
 from .. import program as P
 from ..passes import memory
 from ..passes.bias_relu_pool import BIAS_RELU_POOL, POOL_MASK_GRAD, POOL_MASK_SUM, mask_dtype
+from ..passes.sum_squares import SUM_SQUARES
 from ..passes.fusion import FUSED
 from ..passes.simplify import BROADCAST
 
@@ -220,6 +221,13 @@ def _pool_mask_grad(ctx, node, args, out):
     ctx.shared[("pool_sum", id(node))] = sums = ctx.ref(sums, "ps")
     kernel = ctx.ref(numba_kernels.kernels()["pool_mask_grad"], "_pool_mask_grad", False)
     return f"{kernel}({args[0]}, {mask}, {args[1]}, {kh}, {kw}, {out}, {sums})"
+
+
+def _sum_squares(ctx, node, args, out):
+    """sum(x * x) over all of x as one dot product of the flattened array with itself
+    (passes/sum_squares.py); reshape copies a non-contiguous x: still right."""
+    flat = f"{args[0]}.reshape(-1)"
+    return f"{out}[...] = {ctx.fn('dot')}({flat}, {flat})"
 
 
 def _pool_mask_sum(ctx, node, args, out):
@@ -475,6 +483,7 @@ EMITTERS: dict[str, Emitter] = {
     BIAS_RELU_POOL: Emitter(_bias_relu_pool),
     POOL_MASK_GRAD: Emitter(_pool_mask_grad),
     POOL_MASK_SUM: Emitter(_pool_mask_sum),
+    SUM_SQUARES: Emitter(_sum_squares),
     "ReluGrad": Emitter(_relu_grad, in_place=True),
     "Sigmoid": Emitter(_sigmoid, in_place=True),
     "MatMul": Emitter(_matmul),

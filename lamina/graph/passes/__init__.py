@@ -37,7 +37,7 @@ def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Nod
 
 from . import (assemble, batch_matmul, bias_relu, bias_relu_pool,  # noqa: E402
                constant_folding, cse, dce, fusion, gather_matmul, memory, pool_relu,
-               simplify)
+               simplify, sum_squares)
 
 # The cleanup passes run until nothing changes (at most MAX_ROUNDS times).
 CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run, assemble.run)
@@ -57,7 +57,7 @@ def optimize(program: Program, fuse: bool = False, kernels: bool = False) -> Pro
     """Runs the cleanup passes to a fixed point, then the moving of products in front of row
     gathers (cleaning up again after it), the merging of small products and of ReLU masks
     into pooling gradients, then elementwise fusion if asked (else the merging of bias
-    additions with the ReLU after them and, where the CPU's numba kernels will run the code
+    additions with the ReLU after them, of sums of squares into dot products and, where the CPU's numba kernels will run the code
     (``kernels``), of bias + ReLU with the max pooling after it)."""
     _cleanup(program)
     if gather_matmul.run(program):
@@ -67,6 +67,7 @@ def optimize(program: Program, fuse: bool = False, kernels: bool = False) -> Pro
     if fuse:
         fusion.run(program)
         dce.run(program)
-    elif bias_relu.run(program) | (kernels and bias_relu_pool.run(program)):
+    elif (bias_relu.run(program) | sum_squares.run(program)
+          | (kernels and bias_relu_pool.run(program))):
         dce.run(program)
     return program
