@@ -14,26 +14,34 @@ from . import rewrite
 SUM_SQUARES = "SumSquares"   # input: x; output: the sum of x * x over all of x, shape ()/(1,..)
 
 
+def _whole_sum(node: P.Node) -> bool:
+    """Whether ``node`` is a float Sum over every axis of a square it alone reads."""
+    if node.op != "Sum" or not node.static or node.dtype.np.kind != "f":
+        return False
+    (square,) = node.inputs
+    rank = len(square.shape)
+    if square.op != "Square" or not rank or square.dtype != node.dtype:
+        return False
+    axis = node.attrs.get("axis")
+    axes = range(rank) if axis is None else (axis,) if isinstance(axis, int) else axis
+    (x,) = square.inputs
+    return (sorted(a % rank for a in axes) == list(range(rank)) and x.dtype == node.dtype
+            and x.shape == square.shape)
+
+
 def run(program: P.Program) -> bool:
     users = program.users()
-    outputs = {id(n) for n in program.outputs}
+    kept = {id(n) for n in program.outputs}
+    sums = {id(n) for n in program.nodes if _whole_sum(n)
+            and len(users[id(n.inputs[0])]) == 1 and id(n.inputs[0]) not in kept}
+    if not sums:
+        return False
 
     def rule(node: P.Node, emit) -> P.Node | None:
-        if node.op != "Sum" or not node.static or node.dtype.np.kind != "f":
+        if id(node) not in sums:
             return None
-        (square,) = node.inputs
-        if (square.op != "Square" or len(users.get(id(square), ())) != 1
-                or id(square) in outputs or square.dtype != node.dtype or not square.shape):
-            return None
-        axis = node.attrs.get("axis")
-        rank = len(square.shape)
-        axes = range(rank) if axis is None else (axis,) if isinstance(axis, int) else axis
-        if sorted(a % rank for a in axes) != list(range(rank)):
-            return None
-        (x,) = square.inputs
-        if x.dtype != node.dtype or x.shape != square.shape:
-            return None
-        merged = P.Node(SUM_SQUARES, None, [x], {}, node.shape, node.dtype, node.name)
+        merged = P.Node(SUM_SQUARES, None, [node.inputs[0].inputs[0]], {}, node.shape,
+                        node.dtype, node.name)
         emit(merged)
         return merged
 
