@@ -5,11 +5,17 @@ maxima, rows), the ReLU gradient, bias + ReLU, and bias + ReLU + max pooling wit
 
 Where a step takes a dozen NumPy calls (an optimizer's update makes a dozen passes over all
 parameters; cross-entropy a dozen small calls per batch), a kernel makes one, 4-7x faster.
-They apply the same float operations in the same order, without fast-math, so they give the
-same numbers as the NumPy code they replace, bit for bit (tests check it); the exception is
-``add_rows`` (an embedding's gradient), which sums each row's terms in index order where the
-NumPy code's sort + reduceat groups them its own way (both within float rounding).
-Transcendental functions stay with NumPy, whose SIMD tanh and exp are ~30x faster than numba's scalar calls.
+They apply the same float operations in the same order, without fast-math, so most give the
+same numbers as the NumPy code they replace, bit for bit (tests check it). The exceptions sum
+in another order, within float rounding: ``add_rows`` (an embedding's gradient: each row's
+terms in index order, where NumPy's sort + reduceat groups them its own way), cross-entropy
+(each row's sum in order), and the per-channel sums ``pool_mask_grad`` adds on the way (in
+float64). Transcendental functions stay with NumPy, whose SIMD tanh and exp are ~30x faster
+than numba's scalar calls (larger cross-entropy batches run as two kernel passes around
+``np.exp``), except in the small cross-entropy kernel, where a call costs more than the exp.
+Where an output overwrites an input, the plan calls the in-place form of a kernel, which takes
+that array once: two arguments naming one array fail LLVM's run-time overlap check, and the
+loop runs unvectorized.
 The kernels run on one thread: numba's worker threads and the BLAS threads that just ran the
 step's matrix products would fight over the cores (measured: 100x slower), and NumPy's IEEE
 error model (no Python division-by-zero check) lets LLVM vectorize the loops. This module is

@@ -210,5 +210,5 @@ def test_compiled_relu_network_step_against_float64(monkeypatch):
         for got, w in zip(grads, want):
             np.testing.assert_allclose(got, w, rtol=1e-4, atol=1e-6)
         if setting == "1" and numba_kernels.available():
-            for kernel in ("_bias_relu_(", "_relu_grad_into_", "_xent_shift("):
+            for kernel in ("_bias_relu_into_x(", "_relu_grad_into_", "_xent_shift("):
                 assert kernel in source, source

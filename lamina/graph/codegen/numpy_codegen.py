@@ -28,9 +28,9 @@ from ...ops import rnn as rnn_ops
 from .. import program as P
 from ..passes import memory
 from ..passes.bias_relu_pool import BIAS_RELU_POOL, POOL_MASK_GRAD, POOL_MASK_SUM, mask_dtype
-from ..passes.sum_squares import SUM_SQUARES
 from ..passes.fusion import FUSED
 from ..passes.simplify import BROADCAST
+from ..passes.sum_squares import SUM_SQUARES
 
 _COUNTER = itertools.count()
 
@@ -175,7 +175,8 @@ def _bias_relu(ctx, node, args, out):
             and int(np.prod(node.shape)) >= SMALL_KERNEL_MIN):
         channels = node.shape[-1]
         if out == x:            # in place: the kernel that takes the array once
-            kernel = ctx.ref(numba_kernels.kernels()["bias_relu_into_x"], "_bias_relu_", False)
+            kernel = ctx.ref(numba_kernels.kernels()["bias_relu_into_x"], "_bias_relu_into_x",
+                             False)
             return f"{kernel}({x}.reshape(-1, {channels}), {b})"
         kernel = ctx.ref(numba_kernels.kernels()["bias_relu"], "_bias_relu", False)
         return (f"{kernel}({x}.reshape(-1, {channels}), {b}, "

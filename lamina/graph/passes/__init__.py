@@ -57,8 +57,9 @@ def optimize(program: Program, fuse: bool = False, kernels: bool = False) -> Pro
     """Runs the cleanup passes to a fixed point, then the moving of products in front of row
     gathers (cleaning up again after it), the merging of small products and of ReLU masks
     into pooling gradients, then elementwise fusion if asked (else the merging of bias
-    additions with the ReLU after them, of sums of squares into dot products and, where the CPU's numba kernels will run the code
-    (``kernels``), of bias + ReLU with the max pooling after it)."""
+    additions with the ReLU after them, of sums of squares into dot products and, where the
+    CPU's numba kernels will run the code (``kernels``), of bias + ReLU with the max pooling
+    after it)."""
     _cleanup(program)
     if gather_matmul.run(program):
         _cleanup(program)
