@@ -212,3 +212,31 @@ def test_compiled_relu_network_step_against_float64(monkeypatch):
         if setting == "1" and numba_kernels.available():
             for kernel in ("_bias_relu_into_x(", "_relu_grad_into_", "_xent_shift("):
                 assert kernel in source, source
+
+
+def test_zero_d_float_arithmetic_runs_on_numpy_scalars():
+    """Binary float ops on 0-d values (a loss, a metric's total) and assign_add on a 0-d
+    variable are written as scalar arithmetic; the numbers are those of eager execution, bit
+    for bit, and other dtypes or shapes keep their ufunc calls."""
+    total = lm.Variable(np.float32(1.5))
+    count = lm.Variable(np.int64(3))
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(7).astype(np.float32)
+
+    def f(x):
+        loss = lm.sum(x) / 7.0 * 3.0 - 0.25
+        total.assign_add(loss + lm.sum(x * x))
+        count.assign_add(2)
+        return loss, x * 2.0
+
+    fn = lm.function(f)
+    source = fn.get_concrete_function(x).source
+    assert "[()] = " in source and "_add(r" in source            # the int64 counter
+    assert "_multiply(i0" in source                               # x * 2.0 keeps its ufunc
+    eager_loss, _ = f(lm.tensor(x))
+    before = total.numpy()
+    loss, doubled = fn(x)
+    assert loss.numpy().tobytes() == eager_loss.numpy().tobytes()
+    np.testing.assert_array_equal(doubled.numpy(), x * 2)
+    np.testing.assert_allclose(total.numpy(), before + loss.numpy() + np.sum(x * x), rtol=1e-6)
+    assert total.dtype == lm.float32 and count.numpy() == 7
