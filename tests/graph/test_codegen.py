@@ -240,3 +240,33 @@ def test_zero_d_float_arithmetic_runs_on_numpy_scalars():
     np.testing.assert_array_equal(doubled.numpy(), x * 2)
     np.testing.assert_allclose(total.numpy(), before + loss.numpy() + np.sum(x * x), rtol=1e-6)
     assert total.dtype == lm.float32 and count.numpy() == 7
+
+
+def test_plans_of_the_same_source_share_its_code_not_their_state():
+    """A model built again generates the same source: Python compiles it once, and each plan
+    binds its own variables and buffers (training one leaves the other as it was)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((8, 3)).astype(np.float32)
+
+    def make(seed):
+        v = lm.Variable(np.full((3, 2), seed, np.float32))
+
+        @lm.function
+        def step(x):
+            with lm.GradientTape() as tape:
+                loss = lm.sum(lm.square(lm.matmul(x, v)))
+            v.assign_sub(0.01 * tape.gradient(loss, v))
+            return loss
+
+        return v, step
+
+    (v1, f1), (v2, f2) = make(1.0), make(2.0)
+    p1, p2 = f1.get_concrete_function(x).plan, f2.get_concrete_function(x).plan
+    assert p1.source == p2.source and p1._fn.__code__ is p2._fn.__code__
+    loss = f1(x).numpy()
+    np.testing.assert_array_equal(v2.numpy(), np.full((3, 2), 2.0, np.float32))
+    want = np.full((3, 2), 1.0) - 0.01 * 2 * x.astype(np.float64).T @ (x @ np.full((3, 2), 1.0))
+    np.testing.assert_allclose(v1.numpy(), want, rtol=1e-5)
+    np.testing.assert_allclose(loss, np.sum((x.astype(np.float64) @ np.ones((3, 2))) ** 2),
+                               rtol=1e-5)
+    np.testing.assert_allclose(f2(x).numpy(), 4 * loss, rtol=1e-6)   # v2 = 2 v1 before

@@ -786,6 +786,25 @@ def _check_placement(ctx: Context, slot: Any) -> None:
                      "lm.device(...) scope (or move tensors with .to()).")
 
 
+# Compiled sources by text: the same model built again (a new estimator in a grid search, the
+# last partial batch of each fit) generates the same source, which Python compiles in ~0.5 ms.
+_CODE: dict[str, Any] = {}
+_CODE_LIMIT = 256
+
+
+def _code_of(source: str) -> Any:
+    """The code object of a plan's source (registered with linecache for tracebacks)."""
+    code = _CODE.get(source)
+    if code is None:
+        filename = f"<lamina-plan-{next(_COUNTER)}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        code = compile(source, filename, "exec")
+        if len(_CODE) >= _CODE_LIMIT:
+            del _CODE[next(iter(_CODE))]
+        _CODE[source] = code
+    return code
+
+
 def _compile(ctx: Context, args: list[str], body: list[str], mem) -> Generated:
     closure = list(ctx.values)
     body = [part for line in body for part in line.split("\n")]
@@ -793,10 +812,8 @@ def _compile(ctx: Context, args: list[str], body: list[str], mem) -> Generated:
     source = (f"def _build({', '.join(closure)}):\n"
               f"    def run({', '.join(args)}):\n{inner}\n"
               f"    return run\n")
-    filename = f"<lamina-plan-{next(_COUNTER)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__builtins__": builtins}
-    exec(compile(source, filename, "exec"), namespace)
+    exec(_code_of(source), namespace)
     fn = namespace["_build"](*[ctx.values[n] for n in closure])
     readable = (f"def run({', '.join(args)}):\n" +
                 "\n".join(f"    {line}" for line in body) + "\n")

@@ -23,7 +23,8 @@ def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Nod
     out: list[Node] = []
     changed = False
     for node in program.nodes:
-        node.inputs = [alias.get(id(i), i) for i in node.inputs]
+        if alias:                   # most passes replace nothing: no need to rebuild inputs
+            node.inputs = [alias.get(id(i), i) for i in node.inputs]
         replacement = rule(node, out.append) if node not in program.effects else None
         if replacement is None or replacement is node:
             out.append(node)
