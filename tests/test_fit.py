@@ -268,6 +268,28 @@ def test_on_batch_return_formats():
     np.testing.assert_allclose(out, model.predict(x), rtol=1e-6)
 
 
+def test_predict_on_batch_checks_every_call_one_sample_at_a_time():
+    """Calls with an array of the shape last checked skip the structure checks, not the
+    finiteness check; another shape or dtype is checked again in full."""
+    x, _ = data(8)
+    model = classifier()
+    x = x.astype(np.float32)
+    first = model.predict_on_batch(x[:1])
+    for row in x[:3]:
+        np.testing.assert_allclose(model.predict_on_batch(row[None]), model.predict(row[None]),
+                                   rtol=1e-6)
+    np.testing.assert_array_equal(model.predict_on_batch(x[:1]), first)
+    bad = x[:1].copy()
+    bad[0, 1] = np.nan
+    with pytest.raises(ValueError, match=r"x contains NaN or infinite values \(the first at "
+                                         r"index \(0, 1\)"):
+        model.predict_on_batch(bad)
+    with pytest.raises(ValueError, match="expected shape"):
+        model.predict_on_batch(x[:1, :-1])
+    np.testing.assert_allclose(model.predict_on_batch(x[:1].astype(np.float64)), first,
+                               rtol=1e-6)
+
+
 def test_train_on_batch_reports_the_loss_before_the_update():
     x, y = data(8)
     model = classifier()

@@ -47,6 +47,9 @@ class Trainer:
         self._metrics: list[list] | None = None   # per output: metric objects
         self._weighted: list[list] | None = None
         self._functions: dict[str, Callable] = {}
+        # (shape, the model's input tensor) of the last plain float32 array predict_on_batch
+        # checked against a one-input model: the same again skips to the finiteness check.
+        self._checked_input: tuple | None = None
 
     # ---- configuration --------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -466,9 +469,21 @@ class Trainer:
         return _result(self.logs(), return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
-        x, _, _ = self._prepare(x, None, None, "predict_on_batch")
-        D.num_samples(("x", x))
+        inputs = getattr(self.model, "inputs", None) or [None]
+        checked = self._checked_input
+        if (type(x) is np.ndarray and x.dtype == np.float32 and checked is not None
+                and checked[0] == x.shape and checked[1] is inputs[0] and len(inputs) == 1):
+            # One sample at a time (serving): what the checks below found for this shape
+            # and this input still holds; only the values are new.
+            D.check_finite(x, "x")
+        else:
+            x, _, _ = self._prepare(x, None, None, "predict_on_batch")
+            D.num_samples(("x", x))
+            if type(x) is np.ndarray and len(inputs) == 1 and inputs[0] is not None:
+                self._checked_input = (x.shape, inputs[0])
         out = self._function("predict")(x)
+        if isinstance(out, Tensor):
+            return out.numpy()
         return nest.map_structure(lambda t: t.numpy(), out)
 
 
