@@ -1,5 +1,6 @@
 """NumPy code generation: readable source, buffers written with out=, no steady-state
 allocation of intermediate values."""
+import re
 import tracemalloc
 
 import numpy as np
@@ -270,3 +271,37 @@ def test_plans_of_the_same_source_share_its_code_not_their_state():
     np.testing.assert_allclose(loss, np.sum((x.astype(np.float64) @ np.ones((3, 2))) ** 2),
                                rtol=1e-5)
     np.testing.assert_allclose(f2(x).numpy(), 4 * loss, rtol=1e-6)   # v2 = 2 v1 before
+
+
+def test_row_gathers_and_their_gradients_fill_planned_buffers():
+    """x[ids] and gather(x, ids) on axis 0 (an embedding) are one take into a planned buffer,
+    their gradients a row sum into one; the numbers are float64's, negative ids wrap where
+    NumPy indexing allows them, and ids out of range raise the same errors as eagerly."""
+    import pytest
+
+    rng = np.random.default_rng(6)
+    table = lm.Variable(rng.standard_normal((7, 4)).astype(np.float32))
+    r = rng.standard_normal((3, 5, 4)).astype(np.float32)
+
+    def f(ids, wrap):
+        with lm.GradientTape() as tape:
+            rows = table[ids] if wrap else lm.gather(table, ids)
+            loss = lm.sum(rows * r)
+        return rows, tape.gradient(loss, table)
+
+    for wrap, low in ((True, -7), (False, 0)):
+        ids = rng.integers(low, 7, (3, 5)).astype(np.int32)
+        fn = lm.function(lambda ids: f(ids, wrap))
+        rows, grad = fn(ids)
+        source = fn.get_concrete_function(ids).source
+        assert "_take(" in source and "_add_rows(" in source and "F_GetItem" not in source
+        np.testing.assert_array_equal(rows.numpy(), table.numpy()[ids])
+        want = np.zeros((7, 4))
+        np.add.at(want, ids.ravel(), r.reshape(-1, 4).astype(np.float64))
+        np.testing.assert_allclose(grad.numpy(), want, rtol=1e-6, atol=1e-6)
+        bad = ids.copy()
+        bad[1, 2] = 7 if wrap else -1
+        valid = "[-7, 7)" if wrap else "[0, 7)"
+        for run in (fn, lambda ids: f(lm.tensor(ids), wrap)):
+            with pytest.raises(IndexError, match=re.escape(f"{valid}")):
+                run(bad)

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ...backends import numba_kernels
-from ...ops import rnn as rnn_ops
+from ...ops import indexing, rnn as rnn_ops
 from .. import program as P
 from ..passes import memory
 from ..passes.bias_relu_pool import BIAS_RELU_POOL, POOL_MASK_GRAD, POOL_MASK_SUM, mask_dtype
@@ -265,6 +265,29 @@ def _getitem_view(ctx, node, args, out):
     """Basic indexing with a static index: a view (the planner keeps its base alive)."""
     index = _static_index(node, node.attrs["spec"], node.inputs[0].shape)
     return f"{args[0]}[{ctx.ref(index, 'ix')}]"
+
+
+def _gather_rows(ctx, node, args, out):
+    """``x[ids]`` (integer ids on axis 0, an embedding's lookup): the ids checked as the
+    forward checks them, then one ``take`` into the planned buffer (no fresh array of the
+    gathered rows on every run)."""
+    x = node.inputs[0]
+    _, which, mode = node.attrs["spec"][0]
+    ids = args[1 + which]
+    check = ctx.ref(indexing._array_index, "_check_ids", False)
+    return (f"{check}({ctx.module()}, {ids}, 0, {x.shape[0]}, {mode!r}); "
+            f"{ctx.fn('take')}({args[0]}, {ids}, axis=0, out={out}, mode='wrap')")
+
+
+def _scatter_rows(ctx, node, args, out):
+    """The gradient of ``x[ids]``: rows added into a zeroed planned buffer (the forward's
+    row sum, without a fresh array on every run)."""
+    _, which, mode = node.attrs["spec"][0]
+    ids = args[2 + which]
+    check = ctx.ref(indexing._array_index, "_check_ids", False)
+    add = ctx.ref(indexing._add_rows, "_add_rows", False)
+    return (f"{check}({ctx.module()}, {ids}, 0, {node.shape[0]}, {mode!r}); "
+            f"{out}.fill(0); {add}({out}, {ids}, {args[0]})")
 
 
 def _assemble(ctx, node, args, out):
@@ -526,15 +549,29 @@ EMITTERS: dict[str, Emitter] = {
 
 
 _GETITEM_VIEW = Emitter(_getitem_view, writes_out=False, view=True)
+_GATHER_ROWS = Emitter(_gather_rows)
+_SCATTER_ROWS = Emitter(_scatter_rows)
 
 
 def emitter_for(node: P.Node, table: dict[str, Emitter] | None = None) -> Emitter | None:
     """How ``node`` is written, from ``table`` (default: the CPU's); None: call its forward."""
     table = EMITTERS if table is None else table
-    if node.op == "GetItem":   # basic static indexing is a view; anything else, the forward
-        from ..passes.assemble import _basic
-        static = len(node.inputs) == 1 and _basic(node.attrs["spec"])
-        return _GETITEM_VIEW if static else None
+    if node.op == "GetItem":   # basic static indexing is a view; rows of a table, a take;
+        from ..passes.assemble import _basic     # anything else, the forward
+        spec = node.attrs["spec"]
+        if len(node.inputs) == 1 and _basic(spec):
+            return _GETITEM_VIEW
+        x = node.inputs[0]
+        if (table is EMITTERS and len(node.inputs) == 2 and node.static and x.static
+                and x.shape and indexing._rows_only(spec, len(x.shape))
+                and node.inputs[1].dtype.np.kind in "iu"):
+            return _GATHER_ROWS
+        return None
+    if (node.op == "ScatterAdd" and table is EMITTERS and node.static and node.shape
+            and len(node.inputs) == 3 and node.inputs[2].dtype.np.kind in "iu"
+            and node.inputs[0].dtype == node.dtype
+            and indexing._rows_only(node.attrs["spec"], len(node.shape))):
+        return _SCATTER_ROWS
     found = table.get(node.op)
     if found is None and node.prim is not None and node.prim.ufunc is not None:
         found = table[node.op] = Emitter(_ufunc_code(node.prim.ufunc), in_place=True)
