@@ -4,6 +4,7 @@ import re
 import tracemalloc
 
 import numpy as np
+import pytest
 
 import lamina as lm
 
@@ -277,8 +278,6 @@ def test_row_gathers_and_their_gradients_fill_planned_buffers():
     """x[ids] and gather(x, ids) on axis 0 (an embedding) are one take into a planned buffer,
     their gradients a row sum into one; the numbers are float64's, negative ids wrap where
     NumPy indexing allows them, and ids out of range raise the same errors as eagerly."""
-    import pytest
-
     rng = np.random.default_rng(6)
     table = lm.Variable(rng.standard_normal((7, 4)).astype(np.float32))
     r = rng.standard_normal((3, 5, 4)).astype(np.float32)
