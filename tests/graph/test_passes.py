@@ -467,3 +467,34 @@ def test_sum_squares_becomes_one_dot_product():
     for program in (partial, shared):
         passes.optimize(program)
         assert sum_squares.SUM_SQUARES not in ops(program) and "Square" in ops(program)
+
+
+def test_batch_matmul_reads_a_stack_only_if_it_holds_each_operand_once():
+    """A stack (AssembleSlices) of [B0, B0, B2, B3] has as many slices as the sum has terms,
+    but B1 is not in it: the merged product must not read that stack (A1 @ B1 would be
+    lost)."""
+    from lamina.graph import program as P
+    from lamina.graph.passes import assemble, batch_matmul
+
+    def fn(*xs):
+        a, b = xs[:4], xs[4:]
+        total = lm.matmul(lm.transpose(a[0]), b[0])
+        for k in range(1, 4):
+            total = total + lm.matmul(lm.transpose(a[k]), b[k])
+        return total
+
+    shapes = [(8, 3)] * 4 + [(8, 4)] * 4
+    program = program_of(fn, *shapes)
+    b = [n for n in program.nodes if n.op == P.INPUT][4:]
+    stack = P.Node(assemble.ASSEMBLE, None, [b[0], b[0], b[2], b[3]],
+                   {"specs": [(("int", k),) for k in range(4)]}, (4, 8, 4), b[0].dtype)
+    program.nodes.insert(program.nodes.index(b[-1]) + 1, stack)
+    program.outputs.append(stack)
+    batch_matmul.run(program)
+    merged = [n for n in program.nodes if n.op == batch_matmul.MATMUL_SUM]
+    assert len(merged) == 1 and not merged[0].attrs.get("stacked_b")
+    assert stack not in merged[0].inputs
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    expected = sum(a.T @ b for a, b in zip(arrays[:4], arrays[4:]))
+    np.testing.assert_allclose(run(program, *arrays)[0], expected, rtol=1e-5, atol=1e-5)

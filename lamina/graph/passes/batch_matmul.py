@@ -67,8 +67,10 @@ def _stacked(program: P.Program, operands: list[P.Node], before: int) -> tuple |
         if not all(len(s) == 1 and s[0][0] == "int" for s in specs):
             continue
         order = sorted(range(len(specs)), key=lambda k: specs[k][0][1])
+        # each B_i exactly once (a stack repeating one would drop another's term)
         if ([specs[k][0][1] for k in order] != list(range(node.shape[0]))
-                or any(id(i) not in partner or i.shape != node.shape[1:] for i in node.inputs)):
+                or {id(i) for i in node.inputs} != partner.keys()
+                or any(i.shape != node.shape[1:] for i in node.inputs)):
             continue
         return node, [partner[id(node.inputs[k])] for k in order]
     return None
@@ -82,7 +84,7 @@ def run(program: P.Program) -> bool:
         operands = roots.get(id(node))
         if operands is None:
             return None
-        found = _stacked(program, operands, position.get(id(node), 0))
+        found = _stacked(program, operands, position[id(node)])
         if found is not None:   # inputs A_1 ... A_T, then the stack of the B_i
             stack, a_nodes = found
             merged = P.Node(MATMUL_SUM, None, [*a_nodes, stack], {"stacked_b": True},
