@@ -336,16 +336,26 @@ XP = FakeXp()
 
 
 # ---- generated kernels ----------------------------------------------------------------------
+# lamina's helpers (cupy_codegen.PREAMBLE) written out in NumPy, comparison for comparison, so
+# that tests check the C++ logic against NumPy's own ufuncs (NaN, signed zeros).
+def _max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where((a > b) | (a != a), a, b)
+
+
+def _min(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where((a < b) | (a != a), a, b)
+
+
 def _relu(x: np.ndarray) -> np.ndarray:
-    return np.where(x < 0, x.dtype.type(0), x)
+    return np.where((x > 0) | (x != x), x, x.dtype.type(0))
 
 
 # What the CUDA functions and lamina's helpers of a fused kernel compute, in NumPy.
 KERNEL_NAMESPACE = {
     "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p, "tanh": np.tanh,
     "sin": np.sin, "cos": np.cos, "sqrt": np.sqrt, "floor": np.floor, "ceil": np.ceil,
-    "rint": np.rint, "fabs": np.abs, "pow": np.power, "lamina_max": np.maximum,
-    "lamina_min": np.minimum, "lamina_relu": _relu, "lamina_square": np.square,
+    "rint": np.rint, "fabs": np.abs, "pow": np.power, "lamina_max": _max,
+    "lamina_min": _min, "lamina_relu": _relu, "lamina_square": np.square,
     "lamina_sign": np.sign,
 }
 

@@ -43,8 +43,9 @@ from . import numpy_codegen as base
 # ---- fused chains as CUDA source ------------------------------------------------------------
 # Each step's expression, in a syntax that is both CUDA C++ and Python: infix arithmetic in
 # full parentheses and calls of CUDA's math functions (overloaded for float and double) or of
-# the helpers in PREAMBLE, which follow NumPy's semantics (NaN propagation of maximum/minimum,
-# the sign of zero).
+# the helpers in PREAMBLE, which follow NumPy's semantics (NaN propagation of maximum/minimum;
+# between equal values, +0.0 and -0.0 included, maximum and minimum return the second, so a
+# ReLU gives +0.0 for -0.0).
 STEP_TEMPLATES: dict[str, str] = {
     "add": "({0} + {1})",
     "subtract": "({0} - {1})",
@@ -63,9 +64,9 @@ STEP_TEMPLATES: dict[str, str] = {
 }
 
 PREAMBLE = """\
-template <typename T> __device__ T lamina_max(T a, T b) { return (a >= b || a != a) ? a : b; }
-template <typename T> __device__ T lamina_min(T a, T b) { return (a <= b || a != a) ? a : b; }
-template <typename T> __device__ T lamina_relu(T x) { return x < T(0) ? T(0) : x; }
+template <typename T> __device__ T lamina_max(T a, T b) { return (a > b || a != a) ? a : b; }
+template <typename T> __device__ T lamina_min(T a, T b) { return (a < b || a != a) ? a : b; }
+template <typename T> __device__ T lamina_relu(T x) { return (x > T(0) || x != x) ? x : T(0); }
 template <typename T> __device__ T lamina_square(T x) { return x * x; }
 template <typename T> __device__ T lamina_sign(T x) {
   return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == T(0) ? T(0) : x));
