@@ -25,17 +25,15 @@ import dataclasses
 import datetime
 import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from .run import ratios
+from .run import ratios, run_json, write_report
 from .timing import time_step
 from .workloads import WORKLOADS, Workload, repeated
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 BIG_BATCH = 1024
 GPU_WORKLOADS = ("iris_mlp_b16", "mnist_mlp_b128", "mnist_cnn_b64", "char_lstm_b32_t32",
                  "mnist_mlp_predict_1")
@@ -154,9 +152,10 @@ BUILDERS = {"lamina": _lamina, "torch": _torch, "floor": _floor}
 # ---- one measurement (a fresh process) ---------------------------------------------------------
 def worker(framework: str, name: str, batch: str, seconds: float, tf32: bool) -> dict:
     """Times one (framework, workload, batch) in this process."""
-    problem = gpu_problem()
-    if problem is not None:
-        return {"error": f"no GPU: {problem}"}
+    if framework != "torch":         # PyTorch's interpreter may have no CuPy (or lamina)
+        problem = gpu_problem()
+        if problem is not None:
+            return {"error": f"no GPU: {problem}"}
     w = variant(name, batch)
     try:
         step, sync, per_call = BUILDERS[framework](w, tf32)
@@ -173,12 +172,7 @@ def measure(framework: str, name: str, batch: str, args: argparse.Namespace) -> 
     python = args.torch_python if framework == "torch" else sys.executable
     command = [python, "-m", "benchmarks.gpu", "--worker", framework, name, batch,
                "--seconds", str(args.seconds)] + (["--tf32"] if args.tf32 else [])
-    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"error": last}
-    return json.loads(lines[-1])
+    return run_json(command)
 
 
 def run_rounds(args: argparse.Namespace) -> tuple[dict, dict]:
@@ -243,11 +237,7 @@ def markdown(results: dict, table: dict, floors: dict, command: str, tf32: bool)
     return "\n".join(lines) + "\n"
 
 
-def write_report(path: Path, report: str) -> None:
-    """The newest run first, under the file's title; earlier runs stay below."""
-    title = "# GPU benchmark results\n\nNewest run first (python -m benchmarks.gpu).\n\n"
-    old = path.read_text() if path.exists() else title
-    path.write_text(title + report + "\n" + old.removeprefix(title))
+GPU_HEADER = "# GPU benchmark results\n\nNewest run first (python -m benchmarks.gpu).\n\n"
 
 
 # ---- command line ---------------------------------------------------------------------------
@@ -274,7 +264,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         if name not in GPU_WORKLOADS:
             parser.error(f"unknown GPU workload {name!r}: expected one of {GPU_WORKLOADS}")
     for batch in args.batches:
-        if batch != "own" and not batch.isdigit():
+        if batch != "own" and not (batch.isdigit() and int(batch) >= 1):
             parser.error(f"batch sizes must be 'own' or positive integers, received {batch!r}")
     return args
 
@@ -300,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
                                "command": command}, indent=1))
     report = markdown(results, table, floors, command, args.tf32)
     print(report)
-    write_report(Path(args.out), report)
+    write_report(Path(args.out), report, GPU_HEADER)
 
 
 if __name__ == "__main__":

@@ -57,14 +57,17 @@ def measure(framework: str, workload: str, seconds: float) -> dict | None:
     python = interpreter(framework)
     if python is None:
         return None
-    env = blas_env()
-    proc = subprocess.run([python, "-m", "benchmarks.worker", framework, workload,
-                           "--seconds", str(seconds)], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"error": last}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json([python, "-m", "benchmarks.worker", framework, workload,
+                     "--seconds", str(seconds)], blas_env())
+
+
+def run_json(command: list[str], env: dict | None = None) -> dict:
+    """Runs one measuring process; its last line of output (JSON), or its last error line."""
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"error": (proc.stderr.strip().splitlines() or ["(no output)"])[-1]}
+    return json.loads(lines[-1])
 
 
 def run_rounds(workloads: list[str], frameworks: list[str], rounds: int, seconds: float
@@ -353,16 +356,17 @@ def main() -> None:
                               indent=1))
     report = markdown(results, table, command, overhead, extras)
     print(report)
-    _write_report(Path(args.out), report)
+    write_report(Path(args.out), report)
 
 
-def _write_report(path: Path, report: str) -> None:
+RESULTS_HEADER = ("# Benchmark results\n\nNewest run first. Ratios are computed within each "
+                  "round (same machine, same minute); absolute times move from run to run.\n\n")
+
+
+def write_report(path: Path, report: str, header: str = RESULTS_HEADER) -> None:
     """Puts the newest run first under the file's header, keeping earlier runs below."""
-    header = ("# Benchmark results\n\nNewest run first. Ratios are computed within each round "
-              "(same machine, same minute); absolute times move from run to run.\n\n")
     old = path.read_text() if path.exists() else header
-    body = old[len(header):] if old.startswith(header) else old
-    path.write_text(header + report + "\n" + body)
+    path.write_text(header + report + "\n" + old.removeprefix(header))
 
 
 if __name__ == "__main__":
