@@ -154,6 +154,11 @@ def test_function_refuses_a_variable_on_another_device(fake_gpu):
     f = lm.function(lambda x: x @ w)
     with pytest.raises(ValueError, match=r"Variable .* lives on cpu:0.*runs on gpu:0"):
         f(lm.tensor(HOST).to("gpu"))
+    for update in ("assign", "assign_add", "assign_sub"):   # written to, not read
+        v = lm.Variable(np.zeros(HOST.shape, np.float32))
+        g = lm.function(lambda x: getattr(v, update)(x))
+        with pytest.raises(ValueError, match=r"Variable .* lives on cpu:0.*runs on gpu:0"):
+            g(lm.tensor(HOST).to("gpu"))
 
 
 def test_function_refuses_tensors_on_two_gpus(fake_gpu, monkeypatch):

@@ -779,8 +779,8 @@ def _assign_code(ctx, node, names, on_missing) -> str:
     value = names[id(node.inputs[0])]
     k = len(names)
     how = node.attrs["how"]
+    _check_placement(ctx, node.attrs["slot"])
     if how == "assign":
-        _check_placement(ctx, node.attrs["slot"])
         helper = ctx.ref(assigner(ctx.xp), "_assign_value", numbered=False)
         return f"r{k} = {helper}({slot}, {value})"
     guard = _guard(ctx, node.attrs["slot"], slot, on_missing)
