@@ -182,6 +182,12 @@ def test_retrace_reasons_name_the_device(fake_gpu):
         out = f(HOST)
     assert out.device is fake_gpu
     assert "lm.device scope changed (cpu:0 -> gpu:0)" in f.retrace_reasons[-1]
+    assert f.experimental_get_tracing_count() == 3
+    on_gpu = lm.tensor(HOST).to("gpu")
+    with lm.device("gpu"):              # the tensor's device decides: the scope adds nothing
+        f(on_gpu)
+        f(x=on_gpu)                     # (through the general signature walk too)
+    assert f.experimental_get_tracing_count() == 3
 
 
 def test_a_plan_refuses_what_is_not_an_array(fake_gpu):

@@ -307,6 +307,7 @@ def _fast_key(args: tuple) -> tuple | None:
     equals what :func:`_key` gives for the same call."""
     key = []
     arrays = []
+    on_device = False
     for a in args:
         kind = type(a)
         if kind is Tensor:
@@ -317,6 +318,7 @@ def _fast_key(args: tuple) -> tuple | None:
             if device is not CPU:
                 key.append(("tensor", a.shape, a.dtype.str, device))
                 arrays.append(a)
+                on_device = True
                 continue
         elif a is None:
             key.append(("python", "NoneType", None))
@@ -326,7 +328,7 @@ def _fast_key(args: tuple) -> tuple | None:
         key.append(("tensor", a.shape, a.dtype.str))
         arrays.append(a)
     scope = STATE.device   # _scope(), inlined: this runs on every call of a training step
-    if scope is not None and scope is not CPU:
+    if scope is not None and scope is not CPU and not on_device:
         key.append(("device", scope))
     return tuple(key), arrays
 
@@ -348,7 +350,8 @@ def _key(leaves: list) -> tuple:
             except TypeError:
                 key.append(("object", id(leaf)))
     scope = _scope()
-    if scope is not None:
+    # Tensors on a device decide where the plan runs (the scope then changes nothing).
+    if scope is not None and not any(e[0] == "tensor" and len(e) == 4 for e in key):
         key.append(("device", scope))
     return tuple(key)
 
