@@ -240,10 +240,15 @@ def _combine_forward(xp, p, like, ksize, strides, dilations, padding, into=None)
         out = xp.empty(like.shape, dtype=p.dtype) if into is None else into
         kernel(p, kh, kw, sh, sw, dh, dw, top, left, out)
         return out
-    if into is not None:
+    padded = any((top, bottom, left, right))
+    if into is not None and padded:   # summed on the padded grid, then the inside copied
         xp.copyto(into, _combine_forward(xp, p, like, ksize, strides, dilations, padding))
         return into
-    out = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=p.dtype)
+    if into is None:
+        out = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=p.dtype)
+    else:                             # no padding: sum straight into the planned buffer
+        out = into
+        out.fill(0)
     if tiled:
         # Windows tile the input without overlap: one transposed copy puts them back.
         tiles = p.transpose(0, 1, 3, 2, 4, 5).reshape(n, oh * kh, ow * kw, c)

@@ -70,9 +70,10 @@ def _max_grad_forward(xp, x, out, g, ksize, strides, padding, into=None, relu=Fa
                tuple(strides) == tuple(ksize), relu, dx)
         return dx
     if relu:
-        dx = _max_grad_forward(xp, x, out, g, ksize, strides, padding)
-        return xp.multiply(dx, x > 0, out=into)
-    if into is not None:
+        dx = _max_grad_forward(xp, x, out, g, ksize, strides, padding, into=into)
+        return xp.multiply(dx, x > 0, out=dx)
+    padded = any(pads[0] + pads[1])
+    if into is not None and padded:   # computed on the padded grid, then the inside copied
         xp.copyto(into, _max_grad_forward(xp, x, out, g, ksize, strides, padding))
         return into
     xpad = _padded(xp, x, pads, -np.inf)
@@ -83,8 +84,12 @@ def _max_grad_forward(xp, x, out, g, ksize, strides, padding, into=None, relu=Fa
         count += mask
     share = g / count
     tiled = tuple(strides) == tuple(ksize)   # each cell in exactly one window (or none)
-    dx = (xp.zeros if not tiled or any(pads[0] + pads[1]) else xp.empty)(xpad.shape,
-                                                                          dtype=g.dtype)
+    if into is not None:                     # no padding: the gradient's own shape
+        dx = into
+        if not tiled:
+            dx.fill(0)
+    else:
+        dx = (xp.zeros if not tiled or padded else xp.empty)(xpad.shape, dtype=g.dtype)
     if tiled:
         covered = tuple(k * n for k, n in zip(ksize, out_hw))
         if covered != xpad.shape[1:3]:          # cells no window reaches get nothing
