@@ -297,8 +297,8 @@ def convert(value: Any, dtype: Any = None, device: Device | None = None) -> Tens
     if isinstance(value, (np.ndarray, np.generic)):
         got = _dt.as_dtype(value.dtype)
         host = value
-    elif _on_a_gpu(value):
-        return _device_array(value, want, device)
+    elif (owner := _gpu_owner(value)) is not None:
+        return _device_array(value, owner, want, device)
     else:
         got = _python_dtype(value)
         host = value
@@ -311,14 +311,17 @@ def convert(value: Any, dtype: Any = None, device: Device | None = None) -> Tens
     return _wrap(array, target, dev)
 
 
-def _on_a_gpu(value: Any) -> bool:
-    """Whether ``value`` is an array of a GPU backend (a CuPy array, say)."""
-    return hasattr(value, "dtype") and hasattr(value, "shape") and device_of(value) is not CPU
-
-
-def _device_array(value: Any, want: _dt.DType | None, device: Device | None) -> Tensor:
-    """A GPU backend's array as a tensor on its own device (moved if ``device`` differs)."""
+def _gpu_owner(value: Any) -> Device | None:
+    """The GPU whose backend array ``value`` is (a CuPy array, say), else None."""
+    if not (hasattr(value, "dtype") and hasattr(value, "shape")):
+        return None
     owner = device_of(value)
+    return None if owner is CPU else owner
+
+
+def _device_array(value: Any, owner: Device, want: _dt.DType | None,
+                  device: Device | None) -> Tensor:
+    """A GPU backend's array as a tensor on its own device (moved if ``device`` differs)."""
     dtype = want or _dt.as_dtype(value.dtype)
     if want is not None and value.dtype != want.np:
         value = value.astype(want.np)

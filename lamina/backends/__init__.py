@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from typing import Any, ContextManager, Iterator
 
 import numpy as np
@@ -134,8 +135,8 @@ def _device_scope(dev: Device) -> Iterator[Device]:
 
 def device_of(value: Any) -> Device:
     """The device that holds a backend array (CPU for NumPy arrays and Python scalars)."""
-    if isinstance(value, _HOST_TYPES):
-        return CPU
+    if isinstance(value, _HOST_TYPES) or (_GPUS is None and "cupy" not in sys.modules):
+        return CPU                  # (no GPU array can exist before CuPy is imported)
     for dev in _gpus():
         if dev.backend.owns(value):
             return dev
