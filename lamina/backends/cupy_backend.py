@@ -1,7 +1,8 @@
 """The CuPy backend (NVIDIA GPUs), installed with the ``gpu`` extra: ``pip install lamina[gpu]``.
 
-CuPy mirrors NumPy's API, so op forwards written against ``xp`` run unchanged. This module is
-imported only when a GPU is asked for; without CuPy every GPU request gives a clear error.
+CuPy mirrors NumPy's API, so op forwards written against ``xp`` run unchanged. ``import
+lamina`` loads this module (for ``lm.config``'s TF32 switch) but not CuPy, which is imported
+only when a GPU is asked for; without CuPy every GPU request gives a clear error.
 
 Matrix products go through CuPy to cuBLAS. TensorFloat-32 (TF32: float32 products on tensor
 cores with 10-bit mantissas, ~1e-3 relative error) is off by default, as NumPy's results are
@@ -119,7 +120,9 @@ def set_tf32(enabled: bool) -> None:
 
 
 def tf32_enabled() -> bool:
-    """Whether float32 matrix products on a GPU may use TensorFloat-32 (see :func:`set_tf32`)."""
+    """Whether float32 matrix products on a GPU may use TensorFloat-32 (see :func:`set_tf32`):
+    the setting; GPUs older than compute capability 8.0 have no TF32 and compute in full
+    float32 either way."""
     try:
         return int(os.environ.get("CUPY_TF32", "0")) > 0
     except ValueError:
