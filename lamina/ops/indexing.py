@@ -285,7 +285,8 @@ def _add_rows(out: np.ndarray, rows: Any, updates: np.ndarray) -> None:
     if rows.size == 0:
         return
     kernel = numba_kernels.for_arrays(np, "add_rows", out, values)
-    if kernel is not None:   # one pass, each row's terms in index order, as reduceat adds them
+    if kernel is not None and out.flags.c_contiguous:   # (else reshape would write a copy)
+        # one pass, each row's terms in index order, as reduceat adds them
         kernel(out.reshape(out.shape[0], -1), rows, values.reshape(rows.size, -1))
         return
     order = np.argsort(rows, kind="stable")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -13,6 +13,13 @@ from .base import Optimizer, check_number
 
 
 _BIAS_BLOCK = 512      # steps per table of Adam's bias corrections
+
+
+class _BiasTable(NamedTuple):
+    key: tuple                  # (dtype, beta_1, beta_2) it was computed for
+    start: int                  # its first step
+    root: np.ndarray            # sqrt(1 - beta_2^t)
+    denominator: np.ndarray     # 1 - beta_1^t
 
 
 class Adam(Optimizer):
@@ -109,27 +116,28 @@ class Adam(Optimizer):
         if xp is not np:
             return learning_rate * xp.sqrt(c(1.0) - xp.power(c(self.beta_2), step)) / (
                 c(1.0) - xp.power(c(self.beta_1), step))
-        k = int(step)
-        if k != step or k < 0:          # not a step count: as the graph computes it
-            one = c(1.0)
-            return c(learning_rate) * c(math.sqrt(one - np.power(c(self.beta_2), c(step)))) / (
-                one - np.power(c(self.beta_1), c(step)))
-        table = self.__dict__.get("_bias_table")
-        if table is None or table[:3] != (c, self.beta_1, self.beta_2) or \
-                not table[3] <= k < table[3] + _BIAS_BLOCK:
-            table = self._bias_table = self._bias_corrections(c, k - k % _BIAS_BLOCK)
-        return c(learning_rate) * table[4][k - table[3]] / table[5][k - table[3]]
+        root, denominator = self._bias_corrections(c, step)
+        return c(learning_rate) * root / denominator
 
-    def _bias_corrections(self, c, start: int) -> tuple:
-        """sqrt(1 - beta_2^t) and 1 - beta_1^t for a block of steps t, each equal to the
-        scalar expression (NumPy's power gives an array's elements the scalar's value;
-        float sqrt is correctly rounded): two array calls instead of a dozen scalar ones per
-        step (~2 us, a tenth of a small network's step)."""
-        steps = np.arange(start, start + _BIAS_BLOCK).astype(c)
-        one = c(1.0)
-        root = np.sqrt(one - np.power(c(self.beta_2), steps))
-        return (c, self.beta_1, self.beta_2, start, root,
+    def _bias_corrections(self, c, step) -> tuple:
+        """sqrt(1 - beta_2^t) and 1 - beta_1^t for step t, in dtype ``c``: read from a table
+        of a block of steps, whose elements equal the scalar expression (NumPy's power gives
+        an array's elements the scalar's value; float sqrt is correctly rounded), two array
+        calls per block instead of a dozen scalar ones per step (~2 us, a tenth of a small
+        network's step)."""
+        one, k = c(1.0), int(step)
+        if k != step or k < 0:          # not a step count: computed for it alone
+            return (c(math.sqrt(one - np.power(c(self.beta_2), c(step)))),
+                    one - np.power(c(self.beta_1), c(step)))
+        key = (c, self.beta_1, self.beta_2)
+        table = self.__dict__.get("_bias_table")
+        if table is None or table.key != key or not table.start <= k < table.start + _BIAS_BLOCK:
+            start = k - k % _BIAS_BLOCK
+            steps = np.arange(start, start + _BIAS_BLOCK).astype(c)
+            table = self._bias_table = _BiasTable(
+                key, start, np.sqrt(one - np.power(c(self.beta_2), steps)),
                 one - np.power(c(self.beta_1), steps))
+        return table.root[k - table.start], table.denominator[k - table.start]
 
     def _step_size(self, learning_rate: Tensor, variable: Variable) -> Tensor:
         """The learning rate with both bias corrections of step t folded in."""
