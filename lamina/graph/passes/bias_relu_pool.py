@@ -47,12 +47,9 @@ def _tiled(node: P.Node) -> bool:
 def _channel_sum(node: P.Node, grad: P.Node) -> bool:
     """Whether ``node`` sums ``grad`` (N, H, W, C) over all but its channels (a bias
     gradient)."""
-    if node.op != "Sum" or node.dtype != grad.dtype:
-        return False
-    axis = node.attrs.get("axis")
-    axis = (axis,) if isinstance(axis, int) else tuple(axis) if axis is not None else ()
-    kept = (1, 1, 1) if node.attrs.get("keepdims") else ()
-    return tuple(a % 4 for a in axis) == (0, 1, 2) and node.shape == (*kept, grad.shape[3])
+    # (a Sum's axes are always a sorted tuple: ops.rules.normalize_axes)
+    return (node.op == "Sum" and node.dtype == grad.dtype and node.attrs["axis"] == (0, 1, 2)
+            and node.shape == ((1, 1, 1) if node.attrs["keepdims"] else ()) + grad.shape[3:])
 
 
 def _matches(program: P.Program) -> tuple[dict[int, P.Node], set[int], dict[int, int]]:

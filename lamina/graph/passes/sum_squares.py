@@ -19,13 +19,10 @@ def _whole_sum(node: P.Node) -> bool:
     if node.op != "Sum" or not node.static or node.dtype.np.kind != "f":
         return False
     (square,) = node.inputs
-    rank = len(square.shape)
-    if square.op != "Square" or not rank or square.dtype != node.dtype:
+    if square.op != "Square" or not square.shape or square.dtype != node.dtype:
         return False
-    axis = node.attrs.get("axis")
-    axes = range(rank) if axis is None else (axis,) if isinstance(axis, int) else axis
-    (x,) = square.inputs
-    return (sorted(a % rank for a in axes) == list(range(rank)) and x.dtype == node.dtype
+    (x,) = square.inputs       # (a Sum's axes are a sorted tuple: ops.rules.normalize_axes)
+    return (node.attrs["axis"] == tuple(range(len(square.shape))) and x.dtype == node.dtype
             and x.shape == square.shape)
 
 
