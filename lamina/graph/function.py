@@ -173,7 +173,7 @@ class Function:
     def __init__(self, fn: Callable, name: str | None = None, fuse: bool | None = None):
         if not callable(fn):
             raise TypeError(f"lm.function expects a callable, received {type(fn).__name__}.")
-        if fuse not in (None, True, False):
+        if fuse is not None and not isinstance(fuse, (bool, np.bool_)):
             raise TypeError(f"lm.function's fuse must be True, False or None (the device "
                             f"decides), received {fuse!r}.")
         self.python_function = fn

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import nest
-from ..backends import Device, default_device, get_device, to_host
+from ..backends import Device, get_device, to_host
 from ..tensor import Tensor, Variable, _fmt_shape
 from .ir import Graph, Operation, get_default_graph
 
@@ -47,7 +47,7 @@ class Session:
     def __init__(self, graph: Graph | None = None, config: Any = None, compile: bool = True,
                  device: "str | Device | None" = None):
         self.graph = graph or get_default_graph()
-        self.device = get_device(device) if device is not None else default_device()
+        self.device = get_device(device)      # None: the lm.device scope, else the CPU
         self._slots: dict[int, _Slot] = {}     # id(graph variable) -> its value here
         self._closed = False
         self._plans: dict[Any, Any] = {}

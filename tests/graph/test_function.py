@@ -186,6 +186,8 @@ def test_wrong_arguments():
         lm.function(3)
     with pytest.raises(TypeError, match=r"fuse must be True, False or None .*received 'yes'"):
         lm.function(lambda x: x, fuse="yes")
+    with pytest.raises(TypeError, match=r"fuse must be True, False or None .*received 1\."):
+        lm.function(lambda x: x, fuse=1)
 
 
 def test_iris_training_loop_compiled_matches_eager():
