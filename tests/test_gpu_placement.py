@@ -19,7 +19,7 @@ from lamina.graph.codegen import cupy_codegen
 from tests.fake_gpu import DeviceArray, MixingError
 from tests.gpu import device_checks
 from tests.ops import harness
-from tests.ops.test_ops import CASES, IDS
+from tests.ops.test_ops import cases_with
 
 HOST = np.arange(12, dtype=np.float32).reshape(3, 4) / 7.0
 
@@ -358,25 +358,18 @@ def test_tf32_switch_sets_a_loaded_cupys_compute_type(tf32_env, monkeypatch):
 NEEDS_CUPYX = {"erf", "gelu"}
 
 
-def _cases(flag=None):
-    chosen = [(case, name) for case, name in zip(CASES, IDS)
-              if flag is None or getattr(case[0], flag)]
-    return pytest.mark.parametrize("record,spec", [case for case, _ in chosen],
-                                   ids=[name for _, name in chosen])
-
-
 def _skip_cupyx(record):
     if record.name in NEEDS_CUPYX:
         pytest.skip("erf on a GPU needs cupyx.scipy.special, which the fake GPU lacks")
 
 
-@_cases()
+@cases_with()
 def test_op_records_on_the_fake_gpu(fake_gpu, record, spec):
     _skip_cupyx(record)
     device_checks.check_forward(record, harness.make_inputs(record, spec), fake_gpu)
 
 
-@_cases("graph")
+@cases_with("graph")
 def test_op_records_compiled_on_the_fake_gpu(fake_gpu, record, spec):
     _skip_cupyx(record)
     device_checks.check_compiled(record, harness.make_inputs(record, spec), fake_gpu)
