@@ -366,7 +366,7 @@ def _skip_cupyx(record):
 @cases_with()
 def test_op_records_on_the_fake_gpu(fake_gpu, record, spec):
     _skip_cupyx(record)
-    device_checks.check_forward(record, harness.make_inputs(record, spec), fake_gpu)
+    harness.check_forward(record, harness.make_inputs(record, spec), fake_gpu)
 
 
 @cases_with("graph")

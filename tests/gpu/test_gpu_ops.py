@@ -25,7 +25,7 @@ GPU = get_device("gpu")
 
 @cases_with()
 def test_forward_on_gpu(record, spec):
-    device_checks.check_forward(record, harness.make_inputs(record, spec), GPU)
+    harness.check_forward(record, harness.make_inputs(record, spec), GPU)
 
 
 @cases_with("graph")

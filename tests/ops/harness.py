@@ -12,6 +12,7 @@ non-differentiated input made by ``fn(rng)`` (indices, masks, integer data).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Any, Callable, Sequence
 
@@ -111,12 +112,18 @@ def run(record: OpRecord, arrays: list, dtype=np.float64) -> np.ndarray:
     return out
 
 
-def check_forward(record: OpRecord, arrays: list) -> None:
+def check_forward(record: OpRecord, arrays: list, device: Any = None) -> None:
+    """float64 against the reference, float32 against the reference of the rounded inputs;
+    with ``device``, run in its scope with the results checked to be there."""
     expected = np.asarray(record.ref(*arrays))
-    got64 = run(record, arrays, np.float64).numpy()
-    np.testing.assert_allclose(got64, expected, rtol=record.rtol64, atol=record.rtol64,
+    with lm.device(device) if device is not None else contextlib.nullcontext():
+        out64 = run(record, arrays, np.float64)
+        out32 = run(record, arrays, np.float32)
+    for out in (out64, out32) if device is not None else ():
+        assert out.device == device and device.backend.owns(out._value), \
+            f"{record.name}: a result on {out.device}, expected {device}"
+    np.testing.assert_allclose(out64.numpy(), expected, rtol=record.rtol64, atol=record.rtol64,
                                err_msg=f"{record.name} float64 forward")
-    out32 = run(record, arrays, np.float32)
     want_dtype = record.dtype_out or lm.float32
     assert out32.dtype == want_dtype, \
         f"{record.name}: float32 inputs gave {out32.dtype}, expected {want_dtype}"
@@ -126,7 +133,7 @@ def check_forward(record: OpRecord, arrays: list) -> None:
                                atol=record.atol, err_msg=f"{record.name} float32 forward")
 
 
-def _loss_and_grads(record: OpRecord, tensors: list, weights: np.ndarray, float_idx: list):
+def loss_and_grads(record: OpRecord, tensors: list, weights: np.ndarray, float_idx: list):
     with lm.GradientTape() as tape:
         for i in float_idx:
             tape.watch(tensors[i])
@@ -157,7 +164,7 @@ def check_grad(record: OpRecord, arrays: list, seed: int = 1) -> None:
     out_shape = np.shape(run(record, arrays).numpy())
     weights = rng.standard_normal(out_shape)
     tensors = as_lamina(arrays, np.float64)
-    _, grads = _loss_and_grads(record, tensors, weights, float_idx)
+    _, grads = loss_and_grads(record, tensors, weights, float_idx)
     for gi, i in enumerate(float_idx):
         def f(xi, i=i):
             local = list(arrays)
@@ -184,12 +191,12 @@ def check_grad2(record: OpRecord, arrays: list, seed: int = 2) -> None:
 
     def first_grad(xi: np.ndarray) -> np.ndarray:
         local = as_lamina([*arrays[:i], xi, *arrays[i + 1:]], np.float64)
-        return _loss_and_grads(record, local, weights, [i])[1][0].numpy()
+        return loss_and_grads(record, local, weights, [i])[1][0].numpy()
 
     tensors = as_lamina(arrays, np.float64)
     with lm.GradientTape() as outer:
         outer.watch(tensors[i])
-        _, (g,) = _loss_and_grads(record, tensors, weights, [i])
+        _, (g,) = loss_and_grads(record, tensors, weights, [i])
         second_target = lm.sum(g * lm.tensor(w2))
     got = outer.gradient(second_target, tensors[i], unconnected_gradients="zero")
     expected = _numeric_grad(lambda xi: float(np.sum(first_grad(xi) * w2)), arrays[i].copy(),
@@ -239,7 +246,7 @@ def check_compiled(record: OpRecord, arrays: list, seed: int = 3) -> None:
     weights = lm.tensor(np.random.default_rng(seed).standard_normal(np.shape(eager)))
 
     def grads(*xs):
-        return _loss_and_grads(record, list(xs), weights.numpy(), float_idx)[1]
+        return loss_and_grads(record, list(xs), weights.numpy(), float_idx)[1]
 
     expected = grads(*tensors)
     got = lm.function(grads)(*tensors)
