@@ -303,16 +303,25 @@ def test_fit_copies_each_batch_once_and_never_the_weights(fake_gpu, build):
 
 
 def test_a_model_compiled_on_the_device_trains_there(fake_gpu):
+    """Built and compiled in a GPU scope, fitted outside it: it stays on the GPU, and its
+    predictions and scores are those of the same model trained on the CPU."""
     x, y = _data(_dense)
+    lm.utils.set_random_seed(0)
+    cpu = _compile(_dense())
+    _fit(cpu, x, y)
+    lm.utils.set_random_seed(0)
     with lm.device("gpu"):
         model = _compile(_dense())
     _fit(model, x, y)                           # outside the block
     predictions = model.predict(x, verbose=0)
     assert isinstance(predictions, np.ndarray) and predictions.shape == (24, 3)
+    np.testing.assert_allclose(predictions, cpu.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     assert all(isinstance(v._value, DeviceArray)
                for v in model.weights + model.optimizer.variables)
     loss, accuracy = model.evaluate(x, y, verbose=0)
-    assert isinstance(loss, float) and 0.0 <= accuracy <= 1.0
+    cpu_loss, cpu_accuracy = cpu.evaluate(x, y, verbose=0)
+    assert isinstance(loss, float) and accuracy == cpu_accuracy
+    assert loss == pytest.approx(cpu_loss, rel=1e-5)
 
 
 # ---- TensorFloat-32 -------------------------------------------------------------------------
