@@ -218,6 +218,23 @@ def test_session_runs_the_graph_on_the_device(fake_gpu, compiled):
     np.testing.assert_allclose(after, HOST.sum() * 1.5 * 2, rtol=1e-6)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_session_feeds_arrays_from_any_device(fake_gpu, compiled, monkeypatch):
+    """Fed values are host data, as in TensorFlow 1: NumPy arrays, and arrays on any GPU
+    (copied through the host), give the same result in a Session on gpu:0."""
+    from lamina import backends
+    from tests.fake_gpu import FakeGpuBackend
+    second = backends.Device("gpu", 1, FakeGpuBackend())
+    monkeypatch.setattr(backends, "_GPUS", [fake_gpu, second])
+    lm.disable_eager_execution()
+    x = lm.placeholder(lm.float32, (None, 4))
+    y = lm.sum(x * 2.0)
+    with lm.Session(device="gpu:0", compile=compiled) as sess:
+        for fed in (HOST, fake_gpu.xp.asarray(HOST), second.xp.asarray(HOST)):
+            np.testing.assert_allclose(sess.run(y, feed_dict={x: fed}), HOST.sum() * 2,
+                                       rtol=1e-6)
+
+
 # ---- models ---------------------------------------------------------------------------------
 def _dense():
     return lm.Sequential([lm.Input(shape=(6,)), lm.layers.Dense(8, activation="relu"),
