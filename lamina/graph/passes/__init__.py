@@ -36,6 +36,14 @@ def rewrite(program: Program, rule: Callable[[Node, Callable[[Node], Node]], Nod
     return changed
 
 
+def single_use(program: Program) -> Callable[[Node], bool]:
+    """A test of the program as it is now: whether a node feeds exactly one node and is no
+    program output (so a pass may merge its value into that one user)."""
+    users = program.users()
+    outputs = {id(n) for n in program.outputs}
+    return lambda node: len(users.get(id(node), ())) == 1 and id(node) not in outputs
+
+
 from . import (assemble, batch_matmul, bias_relu, bias_relu_pool,  # noqa: E402
                constant_folding, cse, dce, fusion, gather_matmul, memory, pool_relu,
                simplify, sum_squares)

@@ -14,7 +14,7 @@ only when there are at least MIN_TERMS products.
 from __future__ import annotations
 
 from .. import program as P
-from . import rewrite
+from . import rewrite, single_use
 from .assemble import ASSEMBLE
 
 # inputs: A_1, B_1, A_2, B_2, ...; output: sum of A_i @ B_i. With attrs["stacked_b"]: inputs
@@ -26,12 +26,11 @@ MAX_INNER = 128
 
 def _sum_trees(program: P.Program) -> dict[int, list[P.Node]]:
     """For each addition that sums small products only: the operands A_1, B_1, A_2, ..."""
-    users = program.users()
-    outputs = {id(n) for n in program.outputs}
+    single = single_use(program)
     terms: dict[int, list[P.Node]] = {}
 
     def leaf(node: P.Node) -> list[P.Node] | None:
-        if len(users.get(id(node), ())) != 1 or id(node) in outputs:
+        if not single(node):
             return None
         if id(node) in terms:
             return terms[id(node)]

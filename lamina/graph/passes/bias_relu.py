@@ -8,21 +8,19 @@ fusion does not (the CPU): a fused chain does the same and more on the GPU.
 from __future__ import annotations
 
 from .. import program as P
-from . import rewrite
+from . import rewrite, single_use
 
 BIAS_RELU = "BiasRelu"   # inputs: x (..., C), b (C,); output: max(x + b, 0)
 
 
 def run(program: P.Program) -> bool:
-    users = program.users()
-    outputs = {id(n) for n in program.outputs}
+    single = single_use(program)
 
     def rule(node: P.Node, emit) -> P.Node | None:
         if node.op != "Relu" or not node.static or node.dtype.np.kind != "f":
             return None
         (add,) = node.inputs
-        if (add.op != "Add" or len(users.get(id(add), ())) != 1 or id(add) in outputs
-                or add.dtype != node.dtype):
+        if add.op != "Add" or not single(add) or add.dtype != node.dtype:
             return None
         x, b = add.inputs
         if len(b.shape) != 1 and len(x.shape) == 1:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import program as P
 from ...ops.registry import REGISTRY
-from . import rewrite
+from . import rewrite, single_use
 
 _CHAIN = ("Reshape", "Transpose")
 
@@ -88,7 +88,7 @@ def _scattered(values: P.Node) -> tuple[P.Node, tuple] | None:
 
 
 def run(program: P.Program) -> bool:
-    users = program.users()
+    single = single_use(program)
     made: dict = {}         # memo: one node per (kind, operands), shared by the rules
     lifted: dict[int, tuple] = {}   # id(new gather) -> (table product, ids, mode, old product)
 
@@ -164,7 +164,7 @@ def run(program: P.Program) -> bool:
             return None
         product, idx, mode, old = lifted[id(n.inputs[k])]
         b = n.inputs[1 - k]
-        if (len(users.get(id(old), ())) != 1 or id(old) in outputs or not b.static
+        if (not single(old) or not b.static
                 or tuple(b.shape) not in ((product.shape[1],), (1, product.shape[1]))
                 or b.dtype != n.dtype or tuple(n.shape) != tuple(n.inputs[k].shape)):
             return None
@@ -209,10 +209,8 @@ def run(program: P.Program) -> bool:
             return None
         return matmul(emit, row_sums(emit, g, idx, rows, rest[1]), wt)
 
-    outputs = {id(n) for n in program.outputs}
-
     def rule(n: P.Node, emit) -> P.Node | None:
-        if n.dtype is None or not n.static or not n.dtype.is_floating:
+        if not n.static or not n.dtype.is_floating:
             return None
         if (n.op == "MatMul" and len(n.inputs[0].shape) >= 2 and len(n.inputs[1].shape) == 2
                 and all(i.static for i in n.inputs)):

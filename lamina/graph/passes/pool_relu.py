@@ -10,19 +10,18 @@ same order, as the two nodes'.
 from __future__ import annotations
 
 from .. import program as P
-from . import rewrite
+from . import rewrite, single_use
 
 
 def run(program: P.Program) -> bool:
-    users = program.users()
-    outputs = {id(n) for n in program.outputs}
+    single = single_use(program)
 
     def rule(node: P.Node, emit) -> P.Node | None:
         if node.op != "ReluGrad" or len(node.inputs) != 2:
             return None
         pool, features = node.inputs
         if (pool.op != "MaxPoolGrad" or pool.attrs.get("relu") or pool.inputs[0] is not features
-                or len(users.get(id(pool), ())) != 1 or id(pool) in outputs
+                or not single(pool)
                 or pool.shape != node.shape or pool.dtype != node.dtype):
             return None
         merged = P.Node(pool.op, pool.prim, pool.inputs, dict(pool.attrs, relu=True),

@@ -9,7 +9,7 @@ float rounding of it. Like ``bias_relu`` it runs where elementwise fusion does n
 from __future__ import annotations
 
 from .. import program as P
-from . import rewrite
+from . import rewrite, single_use
 
 SUM_SQUARES = "SumSquares"   # input: x; output: the sum of x * x over all of x, shape ()/(1,..)
 
@@ -27,10 +27,8 @@ def _whole_sum(node: P.Node) -> bool:
 
 
 def run(program: P.Program) -> bool:
-    users = program.users()
-    kept = {id(n) for n in program.outputs}
-    sums = {id(n) for n in program.nodes if _whole_sum(n)
-            and len(users[id(n.inputs[0])]) == 1 and id(n.inputs[0]) not in kept}
+    single = single_use(program)
+    sums = {id(n) for n in program.nodes if _whole_sum(n) and single(n.inputs[0])}
     if not sums:
         return False
 
