@@ -137,6 +137,7 @@ def _fused(ctx: "GpuContext", node: P.Node, args: list[str], out: str) -> str:
 # The GPU's emitters: the CPU's, with fused chains as kernels.
 EMITTERS: dict[str, base.Emitter] = dict(base.EMITTERS)
 EMITTERS[FUSED] = base.Emitter(_fused, in_place=True)
+del EMITTERS[base.GATHER_ROWS], EMITTERS[base.SCATTER_ROWS]   # cupy.take has no mode=
 
 # CuPy's reduction functions (with out= and keepdims=) by the ufunc that reduces; the CPU
 # code calls ufunc.reduce instead.

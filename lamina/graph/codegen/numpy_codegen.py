@@ -549,8 +549,11 @@ EMITTERS: dict[str, Emitter] = {
 
 
 _GETITEM_VIEW = Emitter(_getitem_view, writes_out=False, view=True)
-_GATHER_ROWS = Emitter(_gather_rows)
-_SCATTER_ROWS = Emitter(_scatter_rows)
+# Row gathers (ids on axis 0) and their gradients: entries of a table that a backend without
+# take(..., out=, mode=) leaves out (cupy_codegen does).
+GATHER_ROWS, SCATTER_ROWS = "GetItem/rows", "ScatterAdd/rows"
+EMITTERS[GATHER_ROWS] = Emitter(_gather_rows)
+EMITTERS[SCATTER_ROWS] = Emitter(_scatter_rows)
 
 
 def emitter_for(node: P.Node, table: dict[str, Emitter] | None = None) -> Emitter | None:
@@ -562,16 +565,16 @@ def emitter_for(node: P.Node, table: dict[str, Emitter] | None = None) -> Emitte
         if len(node.inputs) == 1 and _basic(spec):
             return _GETITEM_VIEW
         x = node.inputs[0]
-        if (table is EMITTERS and len(node.inputs) == 2 and node.static and x.static
-                and x.shape and indexing._rows_only(spec, len(x.shape))
+        if (len(node.inputs) == 2 and node.static and x.static and x.shape
+                and indexing._rows_only(spec, len(x.shape))
                 and node.inputs[1].dtype.np.kind in "iu"):
-            return _GATHER_ROWS
+            return table.get(GATHER_ROWS)
         return None
-    if (node.op == "ScatterAdd" and table is EMITTERS and node.static and node.shape
-            and len(node.inputs) == 3 and node.inputs[2].dtype.np.kind in "iu"
-            and node.inputs[0].dtype == node.dtype
-            and indexing._rows_only(node.attrs["spec"], len(node.shape))):
-        return _SCATTER_ROWS
+    if (node.op == "ScatterAdd" and node.static and node.shape and len(node.inputs) == 3
+            and node.inputs[2].dtype.np.kind in "iu" and node.inputs[0].dtype == node.dtype
+            and indexing._rows_only(node.attrs["spec"], len(node.shape))
+            and SCATTER_ROWS in table):
+        return table[SCATTER_ROWS]
     found = table.get(node.op)
     if found is None and node.prim is not None and node.prim.ufunc is not None:
         found = table[node.op] = Emitter(_ufunc_code(node.prim.ufunc), in_place=True)
