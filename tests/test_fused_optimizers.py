@@ -128,3 +128,97 @@ def test_adam_step_size_table_equals_the_scalar_expression(dtype):
         for step in steps:
             got = opt._fused_step_size(np, lr, np.asarray(step, dtype), c)
             assert got.dtype == dtype and got == scalar(step), (beta_2, step)
+
+
+def _penalized_run(make_opt, fold: bool, monkeypatch, steps: int = 4, assign_inside=False):
+    """A two-layer network with L2 penalties on its weights, trained with lm.function; the
+    penalty gradients folded into the fused step (``fold``) or computed as they stand."""
+    from lamina.graph.passes import fused_decay
+    if not fold:
+        monkeypatch.setattr(fused_decay, "run", lambda program: False)
+    rng = np.random.default_rng(4)
+    params = [lm.Variable(rng.standard_normal(s).astype(np.float32))
+              for s in [(6, 5), (5,), (5, 3), (3,)]]
+    x = lm.tensor(rng.standard_normal((7, 6)).astype(np.float32))
+    opt = make_opt()
+
+    @lm.function
+    def step(x):
+        if assign_inside:
+            params[2].assign(params[2] * 0.5)
+        with lm.GradientTape() as tape:
+            h = lm.relu(lm.matmul(x, params[0]) + params[1])
+            out = lm.matmul(h, params[2]) + params[3]
+            loss = (lm.mean(lm.square(out)) + 3e-3 * lm.sum(lm.square(params[0]))
+                    + lm.sum(lm.square(params[2])) * 0.25)
+        opt.apply_gradients(zip(tape.gradient(loss, params), params))
+        return loss
+
+    for _ in range(steps):
+        step(x)
+    fused = [n for n in step.get_concrete_function(x).optimized.nodes
+             if n.op == "FusedOptimizerStep"]
+    return [p.numpy() for p in params], fused
+
+
+@pytest.mark.parametrize("make_opt", CONFIGS)
+@pytest.mark.parametrize("numba_on", ["1", "0"])
+def test_penalty_gradients_folded_into_the_fused_step_give_the_same_numbers(
+        make_opt, numba_on, monkeypatch):
+    """graph/passes/fused_decay: g + k * w feeding a fused step becomes the step's ``decay``
+    (k * w added in its flat gradient, by numba's kernel or NumPy): weights bit-equal to the
+    unfolded program's. AdamW's decay assigns the weights before the step: nothing folds."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv("LAMINA_NUMBA", numba_on)
+    with monkeypatch.context() as unfolded:
+        reference, steps = _penalized_run(make_opt, False, unfolded)
+    assert not steps[0].attrs.get("decay")
+    got, steps = _penalized_run(make_opt, True, monkeypatch)
+    decay = steps[0].attrs.get("decay", ())
+    if numba_on == "1" and not isinstance(make_opt(), lm.optimizers.AdamW):
+        assert [i for i, _ in decay] == [0, 2]    # the pass runs where numba kernels do
+        assert decay[0][1].dtype == np.float32
+    else:
+        assert decay == ()
+    for r, g in zip(reference, got):
+        np.testing.assert_array_equal(g, r)
+
+
+def test_penalty_of_a_variable_assigned_in_the_step_is_not_folded(monkeypatch):
+    """The step would see the assigned value, the penalty read the value before: kept."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv("LAMINA_NUMBA", "1")
+    make = lambda: lm.optimizers.Adam(0.01)    # noqa: E731
+    with monkeypatch.context() as unfolded:
+        reference, _ = _penalized_run(make, False, unfolded, assign_inside=True)
+    got, steps = _penalized_run(make, True, monkeypatch, assign_inside=True)
+    assert [i for i, _ in steps[0].attrs["decay"]] == [0]
+    for r, g in zip(reference, got):
+        np.testing.assert_array_equal(g, r)
+
+
+def test_add_decay_numpy_path_equals_the_kernel():
+    """FusedState.add_decay without numba (two ufunc calls per range) and with it."""
+    pytest.importorskip("numba")
+    from lamina.optimizers import fused
+    rng = np.random.default_rng(5)
+    results = []
+    for use_kernel in (True, False):
+        holders = [lm.Variable(rng.standard_normal(s).astype(np.float32))
+                   for s in [(40, 3), (7,), (33,)]]
+        for h in holders:
+            h.assign(np.linspace(-2, 2, h.numpy().size, dtype=np.float32).reshape(h.shape))
+        state = fused.FusedState(np, holders, 1)
+        state.grad[...] = np.arange(state.grad.size, dtype=np.float32) / 7
+        decay = ((0, np.float32(1e-3)), (2, np.float32(-0.3)))
+        table = fused._DecayTable(state, decay)
+        if not use_kernel:
+            table.kernel = None
+        state._decay_tables[decay] = table
+        state.add_decay(decay)
+        results.append(state.grad.copy())
+        expected = np.arange(state.grad.size, dtype=np.float32) / 7
+        expected[:120] += np.float32(1e-3) * state.params[:120]
+        expected[127:] += np.float32(-0.3) * state.params[127:]
+        np.testing.assert_array_equal(state.grad, expected)
+    np.testing.assert_array_equal(results[0], results[1])

@@ -539,3 +539,23 @@ def test_vector_valued_metrics_reach_the_history_as_arrays():
     logs = model.evaluate(x, y, return_dict=True)
     np.testing.assert_allclose(logs["recall"], [((probs > t) & (y > 0)).sum() / y.sum()
                                                 for t in (0.2, 0.5)], rtol=1e-6)
+
+
+def test_mean_result_fast_path_equals_divide_no_nan():
+    """Mean.result on NumPy state skips the eager ops of divide_no_nan; same value and dtype
+    (a zero count gives 0, a NaN total NaN), and under a tape the ops path still runs."""
+    from lamina.losses import divide_no_nan
+    for dtype in ("float32", "float64"):
+        for total, count in [(7.0, 3.0), (1.0, 0.0), (np.nan, 2.0), (-0.0, 5.0), (5.0, np.inf)]:
+            mean = M.Mean(dtype=dtype)
+            mean.total.assign(np.asarray(total, dtype))
+            mean.count.assign(np.asarray(count, dtype))
+            got = mean.result()
+            want = divide_no_nan(mean.total, mean.count)
+            assert got.dtype == want.dtype and got.shape == ()
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+            assert np.signbit(got.numpy()) == np.signbit(want.numpy())
+    mean = M.Mean()
+    mean([2.0, 4.0])
+    with lm.GradientTape():
+        assert float(mean.result()) == 3.0

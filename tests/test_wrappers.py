@@ -384,3 +384,25 @@ def test_changing_alpha_between_fits_reaches_the_penalty():
     reg.set_params(alpha=3.0)
     reg.partial_fit(X_REG, Y_REG)
     assert all(layer.alpha == 3.0 for layer in reg.model_.layers)
+
+
+def test_float64_copy_is_made_on_the_first_float64_prediction():
+    """The float64 twin of the network is built when a float64 prediction first needs it
+    (not after every fit), with the fitted weights; a warm-start fit reuses the copy."""
+    X32 = X_REG.astype(np.float32)
+    reg = quiet_fit(MLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0,
+                                 warm_start=True), X32, Y_REG)
+    assert reg._model64.peek() is None
+    reg.predict(X32)
+    assert reg._model64.peek() is None           # float32 data: no copy needed
+    out = reg.predict(X_REG)
+    twin = reg._model64.peek()
+    assert out.dtype == np.float64 and twin is not None
+    np.testing.assert_allclose(out, reg.predict(X32), rtol=1e-5, atol=1e-6)
+    for w64, w32 in zip(twin.get_weights(), reg.model_.get_weights()):
+        np.testing.assert_array_equal(w64, w32.astype(np.float64))
+    quiet_fit(reg, X32, Y_REG)                   # warm start: the same copy, new weights
+    out = reg.predict(X_REG)
+    assert reg._model64.peek() is twin
+    for w64, w32 in zip(twin.get_weights(), reg.model_.get_weights()):
+        np.testing.assert_array_equal(w64, w32.astype(np.float64))

@@ -78,6 +78,17 @@ def _compile() -> dict[str, Callable]:
             w[i] = w[i] - (mi * alpha) / (np.sqrt(vi) + eps)
 
     @jit
+    def add_scaled(g, w, bounds, coefs):
+        # g[lo:hi] += coefs[s] * w[lo:hi] for each range s, (lo, hi) = bounds[2s], bounds[2s+1]
+        for s in range(coefs.size):
+            k = coefs[s]
+            # Slices, indexed from 0: a loop from bounds[2s] could see negative indices
+            # (wrapped around per element), which keeps LLVM from vectorizing it.
+            gs, ws = g[bounds[2 * s]:bounds[2 * s + 1]], w[bounds[2 * s]:bounds[2 * s + 1]]
+            for i in range(gs.size):
+                gs[i] = gs[i] + k * ws[i]
+
+    @jit
     def sgd(w, g, velocity, lr, momentum, nesterov, use_momentum):
         for i in range(w.size):
             step = g[i] * lr
@@ -429,7 +440,7 @@ def _compile() -> dict[str, Callable]:
             for j in range(row.size):
                 target[j] += row[j]
 
-    return {"adam": adam, "sgd": sgd, "xent_forward": xent_forward, "xent_grad": xent_grad,
+    return {"adam": adam, "sgd": sgd, "add_scaled": add_scaled, "xent_forward": xent_forward, "xent_grad": xent_grad,
             "xent_shift": xent_shift, "xent_normalize": xent_normalize,
             "lstm_forward": lstm_forward, "lstm_backward": lstm_backward,
             "max_pool_grad": max_pool_grad, "combine_patches": combine_patches,

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import dtypes as _dt
+from ..backends import numba_kernels
 from ..ops.registry import ANY, Aval, bind, defprim
 
 
@@ -66,13 +67,16 @@ class FusedState:
 
     def __init__(self, xp: Any, writes: Sequence[Any], roles: int):
         count = len(writes) // roles
+        self.xp = xp
         self.groups = [FlatGroup(xp, writes[r * count:(r + 1) * count]) for r in range(roles)]
         params = self.groups[0]
         self.grad = xp.empty_like(params.flat)
         start = 0
         self.grad_views = []
+        self.bounds = []            # (start, end) of each variable in the flat arrays
         for view in params.views:
             self.grad_views.append(self.grad[start:start + view.size].reshape(view.shape))
+            self.bounds.append((start, start + view.size))
             start += view.size
         self.scratch = [xp.empty_like(params.flat) for _ in range(2)]
         self.params = params.flat
@@ -81,6 +85,21 @@ class FusedState:
                                                                          group.views)]
         self.all_holders = [h for h, _ in self.holders]
         self.done = xp.zeros((), dtype=self.grad.dtype)
+        self._decay_tables: dict[tuple, _DecayTable] = {}
+
+    def add_decay(self, decay: tuple) -> None:
+        """Adds ``k * w`` to the flat gradient of variable ``i`` for each ``(i, k)`` of
+        ``decay`` (a weight penalty's gradient folded in by ``graph/passes/fused_decay``)."""
+        table = self._decay_tables.get(decay)
+        if table is None:
+            table = self._decay_tables[decay] = _DecayTable(self, decay)
+        if table.kernel is not None:
+            table.kernel(self.grad, self.params, table.bounds, table.coefs)
+            return
+        scratch = self.scratch[0]
+        for (start, end), k in zip(table.segments, table.coefs):
+            self.xp.multiply(k, self.params[start:end], out=scratch[start:end])
+            self.xp.add(self.grad[start:end], scratch[start:end], out=self.grad[start:end])
 
     def ensure(self) -> None:
         """Repacks the groups if any variable's array was replaced since the last step."""
@@ -89,6 +108,20 @@ class FusedState:
                 for group in self.groups:
                     group.ensure()
                 return
+
+
+class _DecayTable:
+    """The flat ranges and coefficients of one ``decay`` list, and the kernel adding them
+    (numba's, chosen once; None: NumPy, two calls per range)."""
+
+    def __init__(self, state: FusedState, decay: tuple):
+        self.segments = [state.bounds[i] for i, _ in decay]
+        self.bounds = np.asarray(self.segments, dtype=np.int64).reshape(-1)
+        self.coefs = np.asarray([k for _, k in decay], dtype=state.grad.dtype)
+        self.kernel = None
+        if (state.xp is np and state.grad.dtype in (np.float32, np.float64)
+                and numba_kernels.available()):
+            self.kernel = numba_kernels.kernels()["add_scaled"]
 
 
 def _state(optimizer: Any, xp: Any, writes: tuple, roles: int) -> FusedState:
@@ -109,15 +142,19 @@ def _state(optimizer: Any, xp: Any, writes: tuple, roles: int) -> FusedState:
     return state
 
 
-def _step_forward(xp, *inputs, optimizer, writes, roles, grads, placed=()):
+def _step_forward(xp, *inputs, optimizer, writes, roles, grads, placed=(), decay=()):
     """``placed``: indices of gradients the compiled code already wrote into their places in
-    the flat gradient array (see ``numpy_codegen``); the others are copied in."""
+    the flat gradient array (see ``numpy_codegen``); the others are copied in. ``decay``:
+    ``(index, k)`` pairs, gradients that get ``k * variable`` added first (see
+    ``graph/passes/fused_decay``)."""
     state = _state(optimizer, xp, writes, roles)
     state.ensure()
     if len(placed) < grads:
         for i, (view, g) in enumerate(zip(state.grad_views, inputs[:grads])):
             if i not in placed:
                 xp.copyto(view, g)
+    if decay:
+        state.add_decay(decay)
     optimizer.fused_kernel(xp, state.params, state.grad, state.slots, inputs[grads:],
                            state.scratch)
     return state.done

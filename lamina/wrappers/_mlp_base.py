@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import optimizers
 from ..callbacks import Callback
-from ._network import MLPLoss, build_network, float64_twin, predict, seeded_global_stream
+from ._network import LazyTwin, MLPLoss, build_network, predict, seeded_global_stream
 
 _ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 _SOLVERS = ("adam", "sgd")
@@ -133,7 +133,7 @@ class BaseMLP(BaseEstimator):
         if self._sync_alpha() or not incremental or not self.model_.compiled:
             self._compile()
         self._train(X, targets, random_state, incremental)
-        self._model64 = float64_twin(self.model_, None if first else self._model64)
+        self._model64 = LazyTwin(self.model_, None if first else self._model64)
         for weight in self.model_.get_weights():
             if not np.isfinite(weight).all():
                 raise ValueError("Solver produced non-finite parameter weights. The input "

@@ -207,6 +207,31 @@ def float64_twin(model: Model, twin: Model | None = None) -> Model | None:
     return twin
 
 
+class LazyTwin:
+    """The float64 copy of a fitted model (see :func:`float64_twin`), made on the first
+    float64 prediction rather than after every fit: a fit on float32 data never needs it.
+
+    ``previous``, the LazyTwin of an earlier fit of the same network (warm start, partial
+    fit), lends its copy, which then only gets the new weights.
+    """
+
+    def __init__(self, model: Model, previous: Any = None):
+        self.model = model
+        self._twin = previous.peek() if isinstance(previous, LazyTwin) else previous
+        self._current = False
+
+    def peek(self) -> Model | None:
+        """The copy made so far (its weights may be older than the model's)."""
+        return self._twin
+
+    def get(self) -> Model | None:
+        """The float64 copy with the model's weights as of the fit (None: not possible)."""
+        if not self._current:
+            self._twin = float64_twin(self.model, self._twin)
+            self._current = True
+        return self._twin
+
+
 def _as_float64(config: Any) -> Any:
     """``config`` with every float32 dtype entry turned into float64."""
     if isinstance(config, dict):
@@ -217,14 +242,17 @@ def _as_float64(config: Any) -> Any:
     return config
 
 
-def predict(model: Model, twin: Model | None, X: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def predict(model: Model, twin: Any, X: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """``model``'s outputs for ``X`` as an array of ``dtype``: computed by the float64
-    ``twin`` when ``dtype`` is float64 and there is one, else by ``model``.
+    ``twin`` (a model, or a :class:`LazyTwin`) when ``dtype`` is float64 and there is one,
+    else by ``model``.
 
     Example:
         >>> predict(model, float64_twin(model), X, np.dtype("float64")).dtype
         dtype('float64')
     """
+    if dtype == np.float64 and isinstance(twin, LazyTwin):
+        twin = twin.get()
     runner = twin if dtype == np.float64 and twin is not None else model
     out = runner.predict(np.asarray(X, dtype=np.float32),
                          batch_size=max(1, min(len(X), PREDICT_BATCH)), verbose=0)

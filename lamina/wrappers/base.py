@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import serialization
 from ..models import Model
-from ._network import float64_twin, predict, seeded_global_stream
+from ._network import LazyTwin, predict, seeded_global_stream
 
 
 class SKLearnBase(BaseEstimator):
@@ -81,7 +81,7 @@ class SKLearnBase(BaseEstimator):
             targets = self._fit_targets(model, targets)
             history = model.fit(X, targets, **fit_kwargs)
         self.model_ = model
-        self._model64 = float64_twin(model, self._model64 if reuse else None)
+        self._model64 = LazyTwin(model, self._model64 if reuse else None)
         self.history_ = {key: list(values) for key, values in history.history.items()}
         return self
 

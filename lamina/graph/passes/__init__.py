@@ -45,8 +45,8 @@ def single_use(program: Program) -> Callable[[Node], bool]:
 
 
 from . import (assemble, batch_matmul, bias_relu, bias_relu_pool,  # noqa: E402
-               constant_folding, cse, dce, fusion, gather_matmul, memory, pool_relu,
-               simplify, sum_squares)
+               constant_folding, cse, dce, fused_decay, fusion, gather_matmul, memory,
+               pool_relu, simplify, sum_squares)
 
 # The cleanup passes run until nothing changes (at most MAX_ROUNDS times).
 CLEANUP = (simplify.run, constant_folding.run, cse.run, dce.run, assemble.run)
@@ -68,7 +68,7 @@ def optimize(program: Program, fuse: bool = False, kernels: bool = False) -> Pro
     into pooling gradients, then elementwise fusion if asked (else the merging of bias
     additions with the ReLU after them, of sums of squares into dot products and, where the
     CPU's numba kernels will run the code (``kernels``), of bias + ReLU with the max pooling
-    after it)."""
+    after it and of weight-penalty gradients into the fused optimizer step)."""
     _cleanup(program)
     if gather_matmul.run(program):
         _cleanup(program)
@@ -78,6 +78,6 @@ def optimize(program: Program, fuse: bool = False, kernels: bool = False) -> Pro
         fusion.run(program)
         dce.run(program)
     elif (bias_relu.run(program) | sum_squares.run(program)
-          | (kernels and bias_relu_pool.run(program))):
+          | (kernels and (bias_relu_pool.run(program) | fused_decay.run(program)))):
         dce.run(program)
     return program
