@@ -132,6 +132,30 @@ def test_shuffle_visits_every_sample_once_per_epoch_in_a_new_order():
     assert first != list(range(12)) and first != second
 
 
+@pytest.mark.parametrize("gather_bytes", [1, 200, 1 << 22])
+@pytest.mark.parametrize("limit", [None, 2])
+def test_epoch_batches_give_the_rows_of_the_shuffled_indices(gather_bytes, limit, monkeypatch):
+    """training.data.epoch_batches gathers shuffled rows a chunk of batches at a time (one
+    batch, several, or the whole epoch per chunk here): the same rows, in the same order and
+    from the same draws of the generator, as indexing every batch on its own; structures and
+    None parts too."""
+    from lamina.training import data as D
+    monkeypatch.setattr(D, "GATHER_BYTES", gather_bytes)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((23, 3)).astype(np.float32)
+    parts = [x, {"a": np.arange(23), "b": x[:, :1] * 2}, None]
+    for shuffle in (True, False):
+        expected = [tuple(D.take(p, index) for p in parts)
+                    for index in D.batches(23, 5, shuffle, np.random.default_rng(9), limit)]
+        got = list(D.epoch_batches(parts, 23, 5, shuffle, np.random.default_rng(9), limit))
+        assert len(got) == len(expected) == (limit or 5)
+        for (gx, gd, gn), (ex, ed, en) in zip(got, expected):
+            np.testing.assert_array_equal(gx, ex)
+            np.testing.assert_array_equal(gd["a"], ed["a"])
+            np.testing.assert_array_equal(gd["b"], ed["b"])
+            assert gn is None and en is None and gx.flags.c_contiguous
+
+
 def test_class_weight_scales_each_sample_like_sample_weight():
     x, y = data()
     plain = classifier(lr=0.0).fit(x, y, verbose=0, shuffle=False).history["loss"][0]

@@ -88,17 +88,9 @@ def take(data: Any, index: Any) -> Any:
     """The rows ``index`` (a slice or an index array) of every array."""
     if data is None:
         return None
+    if type(data) is np.ndarray:       # the common case, once per batch: no structure walk
+        return data[index]
     return nest.map_structure(lambda a: a[index], data)
-
-
-def slicer(data: Any) -> Any:
-    """A function ``index -> rows of data``: direct indexing for a plain array (the common
-    case, called once per batch), a walk over the structure otherwise."""
-    if data is None:
-        return lambda index: None
-    if isinstance(data, np.ndarray):
-        return data.__getitem__
-    return lambda index: take(data, index)
 
 
 def batches(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator,
@@ -110,6 +102,40 @@ def batches(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator,
     else:
         steps = [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
     return iter(steps[:limit] if limit else steps)
+
+
+# Shuffled batches are gathered about this many bytes at a time: one gather per array serves
+# several batches (indexing rows per batch is a call per array per step, a good part of a small
+# network's step), and the copy stays small whatever the size of the data.
+GATHER_BYTES = 4 << 20
+
+
+def epoch_batches(parts: list, n: int, batch_size: int, shuffle: bool,
+                  rng: np.random.Generator, limit: int | None = None) -> Iterator[tuple]:
+    """One epoch: per step, a tuple of the batch's rows of each of ``parts`` (arrays,
+    structures of arrays, or None), the same rows as :func:`batches` gives.
+
+    Unshuffled batches are slices (views). Shuffled, the epoch's permutation is drawn as
+    :func:`batches` draws it, rows for several batches are gathered at once (up to
+    ``GATHER_BYTES``) and each batch is a slice of them.
+    """
+    if not shuffle:
+        for index in batches(n, batch_size, False, rng, limit):
+            yield tuple(take(p, index) for p in parts)
+        return
+    order = rng.permutation(n)
+    total = -(-n // batch_size)
+    total = min(total, limit) if limit else total
+    leaves = [a for p in parts if p is not None for a in nest.flatten(p)]
+    row_bytes = sum(a.nbytes // max(1, len(a)) for a in leaves)
+    per_chunk = max(1, GATHER_BYTES // max(1, row_bytes * batch_size))
+    for first in range(0, total, per_chunk):
+        last = min(total, first + per_chunk)
+        low = first * batch_size
+        chunk = [take(p, order[low:min(n, last * batch_size)]) for p in parts]
+        for step in range(first, last):
+            rows = slice(step * batch_size - low, min(n, (step + 1) * batch_size) - low)
+            yield tuple(take(c, rows) for c in chunk)
 
 
 def split_validation(parts: list[Any], fraction: float, n: int) -> tuple[list, list]:

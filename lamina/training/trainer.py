@@ -295,17 +295,17 @@ class Trainer:
         train = self._function("train")
         rng = np.random.default_rng(_shuffle_seed())
         batch_hooks = cbs.wants("on_train_batch_begin") or cbs.wants("on_train_batch_end")
-        xs, ys, ws = D.slicer(x), D.slicer(y), D.slicer(sample_weight)
         self.model.stop_training = False
         cbs.call("on_train_begin")
         epoch_logs: dict = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.call("on_epoch_begin", epoch)
-            for step, index in enumerate(D.batches(n, batch_size, shuffle, rng, steps)):
+            for step, (xb, yb, wb) in enumerate(D.epoch_batches(
+                    [x, y, sample_weight], n, batch_size, shuffle, rng, steps)):
                 if batch_hooks:
                     cbs.batch("on_train_batch_begin", step, dict)
-                train(xs(index), ys(index), ws(index))
+                train(xb, yb, wb)
                 if batch_hooks:
                     cbs.batch("on_train_batch_end", step, self.logs)
                 if self.model.stop_training:
