@@ -132,13 +132,13 @@ def test_shuffle_visits_every_sample_once_per_epoch_in_a_new_order():
     assert first != list(range(12)) and first != second
 
 
-@pytest.mark.parametrize("gather_bytes", [1, 200, 1 << 22])
+@pytest.mark.parametrize("gather_bytes", [1, 300, 1 << 22])
 @pytest.mark.parametrize("limit", [None, 2])
 def test_epoch_batches_give_the_rows_of_the_shuffled_indices(gather_bytes, limit, monkeypatch):
     """training.data.epoch_batches gathers shuffled rows a chunk of batches at a time (one
-    batch, several, or the whole epoch per chunk here): the same rows, in the same order and
-    from the same draws of the generator, as indexing every batch on its own; structures and
-    None parts too."""
+    batch, two (the last chunk short), or the whole epoch per chunk here): the same rows, in
+    the same order and from the same draws of the generator, as indexing every batch on its
+    own; structures and None parts too."""
     from lamina.training import data as D
     monkeypatch.setattr(D, "GATHER_BYTES", gather_bytes)
     rng = np.random.default_rng(0)

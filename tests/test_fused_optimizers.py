@@ -130,7 +130,33 @@ def test_adam_step_size_table_equals_the_scalar_expression(dtype):
             assert got.dtype == dtype and got == scalar(step), (beta_2, step)
 
 
-def _penalized_run(make_opt, fold: bool, monkeypatch, steps: int = 4, assign_inside=False):
+def test_gradient_of_a_transposed_weight_updates_it_in_its_own_order():
+    """A weight used transposed (tied weights: x @ w.T) gets its gradient as a transpose
+    view of a product's buffer; that buffer must not stand in for the weight's slice of the
+    flat gradient array (its elements are in the other order): fused equals per-variable."""
+    def run(fuse):
+        w = lm.Variable(np.arange(15, dtype=np.float32).reshape(3, 5) / 10)
+        b = lm.Variable(np.zeros(3, np.float32))
+        x = lm.tensor(np.linspace(-1, 1, 20, dtype=np.float32).reshape(4, 5))
+        opt = lm.optimizers.Adam(0.1)
+        opt.fuse = fuse
+
+        @lm.function
+        def step(x):
+            with lm.GradientTape() as tape:
+                loss = lm.sum(lm.square(lm.matmul(x, lm.transpose(w)) + b))
+            opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+
+        for _ in range(3):
+            step(x)
+        return w.numpy(), b.numpy()
+
+    for got, want in zip(run(True), run(False)):
+        np.testing.assert_array_equal(got, want)
+
+
+def _penalized_run(make_opt, fold: bool, monkeypatch, steps: int = 4, assign_inside=False,
+                   transposed=False):
     """A two-layer network with L2 penalties on its weights, trained with lm.function; the
     penalty gradients folded into the fused step (``fold``) or computed as they stand."""
     from lamina.graph.passes import fused_decay
@@ -138,7 +164,7 @@ def _penalized_run(make_opt, fold: bool, monkeypatch, steps: int = 4, assign_ins
         monkeypatch.setattr(fused_decay, "run", lambda program: False)
     rng = np.random.default_rng(4)
     params = [lm.Variable(rng.standard_normal(s).astype(np.float32))
-              for s in [(6, 5), (5,), (5, 3), (3,)]]
+              for s in [(6, 5), (5,), (3, 5) if transposed else (5, 3), (3,)]]
     x = lm.tensor(rng.standard_normal((7, 6)).astype(np.float32))
     opt = make_opt()
 
@@ -148,7 +174,8 @@ def _penalized_run(make_opt, fold: bool, monkeypatch, steps: int = 4, assign_ins
             params[2].assign(params[2] * 0.5)
         with lm.GradientTape() as tape:
             h = lm.relu(lm.matmul(x, params[0]) + params[1])
-            out = lm.matmul(h, params[2]) + params[3]
+            w2 = lm.transpose(params[2]) if transposed else params[2]
+            out = lm.matmul(h, w2) + params[3]
             loss = (lm.mean(lm.square(out)) + 3e-3 * lm.sum(lm.square(params[0]))
                     + lm.sum(lm.square(params[2])) * 0.25)
         opt.apply_gradients(zip(tape.gradient(loss, params), params))
@@ -184,14 +211,17 @@ def test_penalty_gradients_folded_into_the_fused_step_give_the_same_numbers(
         np.testing.assert_array_equal(g, r)
 
 
-def test_penalty_of_a_variable_assigned_in_the_step_is_not_folded(monkeypatch):
-    """The step would see the assigned value, the penalty read the value before: kept."""
+@pytest.mark.parametrize("variant", [{"assign_inside": True}, {"transposed": True}])
+def test_penalty_is_not_folded_where_the_step_would_see_other_values(variant, monkeypatch):
+    """A weight assigned in the step: the step would see the new value, the penalty read the
+    old one. A weight used transposed: its gradient is a transpose view of a product's
+    buffer, which the step must not add into. Both penalties stay; the first folds."""
     pytest.importorskip("numba")
     monkeypatch.setenv("LAMINA_NUMBA", "1")
     make = lambda: lm.optimizers.Adam(0.01)    # noqa: E731
     with monkeypatch.context() as unfolded:
-        reference, _ = _penalized_run(make, False, unfolded, assign_inside=True)
-    got, steps = _penalized_run(make, True, monkeypatch, assign_inside=True)
+        reference, _ = _penalized_run(make, False, unfolded, **variant)
+    got, steps = _penalized_run(make, True, monkeypatch, **variant)
     assert [i for i, _ in steps[0].attrs["decay"]] == [0]
     for r, g in zip(reference, got):
         np.testing.assert_array_equal(g, r)

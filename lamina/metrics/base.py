@@ -154,7 +154,8 @@ class Mean(Metric):
 
     def result(self) -> Tensor:
         total, count = self.total._value, self.count._value
-        if (STATE.graph is None and not STATE.tapes and type(total) is np.ndarray
+        if (STATE.graph is None and not STATE.tapes and STATE.device is None
+                and type(total) is np.ndarray
                 and type(count) is np.ndarray and total.dtype == count.dtype
                 and total.dtype.kind == "f" and total.ndim == 0 and count.ndim == 0):
             # divide_no_nan on two NumPy numbers (what fit's logs read every epoch): the

@@ -10,6 +10,10 @@ written with in-place ufuncs in exactly the order of its ``update_step`` (so bot
 same numbers), and ``fused_scalars(variable)`` (the per-step scalars, as tensors, computed in
 the graph). ``update_step`` stays the reference; tests check the two agree bit for bit.
 
+A weight penalty's gradient term ``k * w`` may be folded into the step by the compiler
+(``graph/passes/fused_decay``): the node's ``decay`` attribute lists ``(gradient index, k)``
+and the step adds ``k * w`` into the flat gradient array first (one numba kernel call).
+
 Packing: a variable joins a flat group by having its ``_value`` replaced with a view into the
 group's array. Anything that later replaces a variable's array (an eager ``assign``,
 ``set_weights``) breaks that link; every fused step checks the links first (one identity test

@@ -111,17 +111,17 @@ GATHER_BYTES = 4 << 20
 
 
 def epoch_batches(parts: list, n: int, batch_size: int, shuffle: bool,
-                  rng: np.random.Generator, limit: int | None = None) -> Iterator[tuple]:
-    """One epoch: per step, a tuple of the batch's rows of each of ``parts`` (arrays,
+                  rng: np.random.Generator, limit: int | None = None) -> Iterator[list]:
+    """One epoch: per step, a list of the batch's rows of each of ``parts`` (arrays,
     structures of arrays, or None), the same rows as :func:`batches` gives.
 
     Unshuffled batches are slices (views). Shuffled, the epoch's permutation is drawn as
-    :func:`batches` draws it, rows for several batches are gathered at once (up to
-    ``GATHER_BYTES``) and each batch is a slice of them.
+    :func:`batches` draws it, the rows of as many batches as fit in ``GATHER_BYTES`` (at
+    least one batch) are gathered at once, and each batch is a slice of them.
     """
     if not shuffle:
         for index in batches(n, batch_size, False, rng, limit):
-            yield tuple(take(p, index) for p in parts)
+            yield [take(p, index) for p in parts]
         return
     order = rng.permutation(n)
     total = -(-n // batch_size)
@@ -135,7 +135,7 @@ def epoch_batches(parts: list, n: int, batch_size: int, shuffle: bool,
         chunk = [take(p, order[low:min(n, last * batch_size)]) for p in parts]
         for step in range(first, last):
             rows = slice(step * batch_size - low, min(n, (step + 1) * batch_size) - low)
-            yield tuple(take(c, rows) for c in chunk)
+            yield [take(c, rows) for c in chunk]
 
 
 def split_validation(parts: list[Any], fraction: float, n: int) -> tuple[list, list]:

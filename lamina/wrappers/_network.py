@@ -15,6 +15,8 @@ through lamina's own model format) loads them by name.
 """
 from __future__ import annotations
 
+import threading
+
 import contextlib
 from typing import Any, Iterator, Sequence
 
@@ -211,25 +213,39 @@ class LazyTwin:
     """The float64 copy of a fitted model (see :func:`float64_twin`), made on the first
     float64 prediction rather than after every fit: a fit on float32 data never needs it.
 
+    The copy takes the model's weights when it is made; every fit makes a new LazyTwin.
     ``previous``, the LazyTwin of an earlier fit of the same network (warm start, partial
-    fit), lends its copy, which then only gets the new weights.
+    fit), lends its copy, which then only gets the new weights. Predictions from several
+    threads make the copy once (a lock).
     """
 
     def __init__(self, model: Model, previous: Any = None):
         self.model = model
         self._twin = previous.peek() if isinstance(previous, LazyTwin) else previous
         self._current = False
+        self._lock = threading.Lock()
 
     def peek(self) -> Model | None:
         """The copy made so far (its weights may be older than the model's)."""
         return self._twin
 
     def get(self) -> Model | None:
-        """The float64 copy with the model's weights as of the fit (None: not possible)."""
+        """The float64 copy (None: the model cannot be rebuilt in float64)."""
         if not self._current:
-            self._twin = float64_twin(self.model, self._twin)
-            self._current = True
+            with self._lock:
+                if not self._current:
+                    self._twin = float64_twin(self.model, self._twin)
+                    self._current = True
         return self._twin
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_lock"]              # a lock cannot be pickled; a new one on loading
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
 
 def _as_float64(config: Any) -> Any:

@@ -705,6 +705,8 @@ def _place_gradients(program: P.Program, mem, ctx: Context) -> dict[int, Any]:
         for i, g in enumerate(node.inputs[:node.attrs["grads"]]):
             storage = mem.storage[id(g)]
             if storage.kind == "view":
+                if not _same_order_view(g, storage.root):
+                    continue      # a transpose (say) of its buffer: copied in by the step
                 storage = mem.storage[id(storage.root)]
             view = state.grad_views[i] if state is not None else None
             if (view is None or storage.kind != "buffer" or storage.buffer in arrays
@@ -716,6 +718,20 @@ def _place_gradients(program: P.Program, mem, ctx: Context) -> dict[int, Any]:
                 done.append(i)
         ctx.shared[id(node)] = tuple(done)
     return arrays
+
+
+# Views whose elements, read in C order, are their root's in C order (a flat slice of the
+# root's buffer holds the view's values in order); a transpose or broadcast is not one.
+_ORDER_KEEPING_VIEWS = ("Reshape", "ExpandDims", "Squeeze")
+
+
+def _same_order_view(node: P.Node, root: P.Node) -> bool:
+    """Whether ``node``, a view of ``root``'s storage, lists root's elements in its order."""
+    while node is not root:
+        if node.op not in _ORDER_KEEPING_VIEWS:
+            return False
+        node = node.inputs[0]
+    return True
 
 
 def _fused_step(ctx, node, args, out):

@@ -21,51 +21,53 @@ FUSED_STEP = "FusedOptimizerStep"
 
 
 def _uniform(node: P.Node) -> Any:
-    """The value of a constant holding one number (possibly repeated), else None."""
+    """The value of a constant holding one finite number (possibly repeated: the same bits
+    everywhere, so not 0.0 beside -0.0), else None."""
     if node.op != P.CONST:
         return None
-    value = np.asarray(node.attrs["value"])
-    if value.size == 0:
+    value = np.ascontiguousarray(node.attrs["value"]).reshape(-1)
+    if value.size == 0 or value.dtype.kind != "f" or not np.isfinite(value[0]):
         return None
-    first = value.reshape(-1)[0]
-    if value.size > 1 and not (first == first and np.all(value == first)):
-        return None            # varies, or NaN (NaN == NaN fails: keep such code as it is)
-    return first
+    bits = value.view(f"u{value.dtype.itemsize}")
+    return value[0] if np.all(bits == bits[0]) else None
 
 
-def _split(term: P.Node, weight: Any, single) -> tuple[P.Node, Any] | None:
+def _split(term: P.Node, weight: Any, single, is_view) -> tuple[P.Node, Any] | None:
     """``(g, k)`` if ``term`` computes ``g + k * w`` (in either order) for the variable
-    ``weight``, with ``k`` a constant number and both nodes read only here."""
+    ``weight``, with ``k`` a constant number and both nodes read only here. ``g`` must be
+    read only here too and not be a view: the step adds ``k * w`` into g's buffer when the
+    buffer is its slice of the flat gradient, so nothing else may see that buffer."""
     if term.op != "Add" or not term.static or not single(term):
         return None
     for g, product in (term.inputs, term.inputs[::-1]):
-        if (product.op != "Mul" or not single(product) or g.shape != term.shape
-                or g.dtype != term.dtype or product.shape != term.shape
-                or product.dtype != term.dtype):
+        if (product.op != "Mul" or not single(product) or not single(g) or is_view(g)
+                or g.shape != term.shape or g.dtype != term.dtype
+                or product.shape != term.shape or product.dtype != term.dtype):
             continue
         for const, read in (product.inputs, product.inputs[::-1]):
             if (read.op == P.READ and read.attrs["slot"] is weight
                     and read.shape == term.shape and read.dtype == term.dtype):
                 k = _uniform(const)
-                if k is not None and const.dtype == term.dtype:
-                    return g, term.dtype.np.type(k)
+                if k is not None and const.dtype == term.dtype and k.dtype == term.dtype.np:
+                    return g, k
     return None
 
 
 def _written_elsewhere(program: P.Program, step: P.Node) -> set[int]:
     """Ids of the variables that nodes other than ``step`` write: for those the value the
     penalty read may not be the one the step sees."""
-    written = set()
-    for node in program.nodes:
-        if node.op == P.ASSIGN:
-            written.add(id(node.attrs["slot"]))
-        elif node.op == FUSED_STEP and node is not step:
-            written.update(id(w) for w in node.attrs["writes"])
-    return written
+    return {id(slot) for node in program.nodes if node is not step
+            for slot in P.written_slots(node)}
 
 
 def run(program: P.Program) -> bool:
+    from ..codegen.numpy_codegen import emitter_for     # the CPU code this pass is for
     single = single_use(program)
+
+    def is_view(node: P.Node) -> bool:
+        emitter = emitter_for(node)
+        return emitter is not None and emitter.view
+
     changed = False
     for node in program.nodes:
         if node.op != FUSED_STEP or node.attrs.get("decay"):
@@ -77,7 +79,7 @@ def run(program: P.Program) -> bool:
         for i in range(node.attrs["grads"]):
             if id(writes[i]) in elsewhere:
                 continue
-            found = _split(inputs[i], writes[i], single)
+            found = _split(inputs[i], writes[i], single, is_view)
             if found is not None:
                 inputs[i] = found[0]
                 decay.append((i, found[1]))
