@@ -145,15 +145,19 @@ def test_epoch_batches_give_the_rows_of_the_shuffled_indices(gather_bytes, limit
     x = rng.standard_normal((23, 3)).astype(np.float32)
     parts = [x, {"a": np.arange(23), "b": x[:, :1] * 2}, None]
     for shuffle in (True, False):
-        expected = [tuple(D.take(p, index) for p in parts)
-                    for index in D.batches(23, 5, shuffle, np.random.default_rng(9), limit)]
-        got = list(D.epoch_batches(parts, 23, 5, shuffle, np.random.default_rng(9), limit))
+        reference = np.random.default_rng(9)
+        order = reference.permutation(23) if shuffle else np.arange(23)
+        indices = [order[i:i + 5] for i in range(0, 23, 5)][:limit]
+        expected = [tuple(D.take(p, index) for p in parts) for index in indices]
+        rng = np.random.default_rng(9)
+        got = list(D.epoch_batches(parts, 23, 5, shuffle, rng, limit))
         assert len(got) == len(expected) == (limit or 5)
         for (gx, gd, gn), (ex, ed, en) in zip(got, expected):
             np.testing.assert_array_equal(gx, ex)
             np.testing.assert_array_equal(gd["a"], ed["a"])
             np.testing.assert_array_equal(gd["b"], ed["b"])
             assert gn is None and en is None and gx.flags.c_contiguous
+        assert rng.random() == reference.random()      # the same draws from the generator
 
 
 def test_class_weight_scales_each_sample_like_sample_weight():

@@ -541,21 +541,25 @@ def test_vector_valued_metrics_reach_the_history_as_arrays():
                                                 for t in (0.2, 0.5)], rtol=1e-6)
 
 
-def test_mean_result_fast_path_equals_divide_no_nan():
-    """Mean.result on NumPy state skips the eager ops of divide_no_nan; same value and dtype
-    (a zero count gives 0, a NaN total NaN), and under a tape the ops path still runs."""
-    from lamina.losses import divide_no_nan
+def test_divide_no_nan_of_two_numpy_numbers_skips_the_ops_and_gives_their_value(monkeypatch):
+    """divide_no_nan of two eager 0-d NumPy floats (Mean.result, every epoch of fit) divides
+    directly, without its eager ops; same value, dtype and sign of zero as the ops path
+    (taken under a tape): a zero count gives 0, a NaN total NaN."""
+    from lamina import losses
+    calls = []
+    where = losses.m.where
+    monkeypatch.setattr(losses.m, "where", lambda *a: calls.append(1) or where(*a))
     for dtype in ("float32", "float64"):
         for total, count in [(7.0, 3.0), (1.0, 0.0), (np.nan, 2.0), (-0.0, 5.0), (5.0, np.inf)]:
             mean = M.Mean(dtype=dtype)
             mean.total.assign(np.asarray(total, dtype))
             mean.count.assign(np.asarray(count, dtype))
             got = mean.result()
-            want = divide_no_nan(mean.total, mean.count)
+            assert calls == []                       # the direct division
+            with lm.GradientTape():
+                want = mean.result()
+            assert calls                             # the ops path
+            calls.clear()
             assert got.dtype == want.dtype and got.shape == ()
             np.testing.assert_array_equal(got.numpy(), want.numpy())
             assert np.signbit(got.numpy()) == np.signbit(want.numpy())
-    mean = M.Mean()
-    mean([2.0, 4.0])
-    with lm.GradientTape():
-        assert float(mean.result()) == 3.0

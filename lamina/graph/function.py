@@ -335,6 +335,7 @@ def _fast_key(args: tuple) -> tuple | None:
 
 def _key(leaves: list) -> tuple:
     key = []
+    on_device = False
     for leaf in leaves:
         if isinstance(leaf, Variable):
             key.append(("variable", id(leaf)))
@@ -343,6 +344,7 @@ def _key(leaves: list) -> tuple:
             device = leaf._device if isinstance(leaf, Tensor) else CPU
             entry = ("tensor", arr.shape, arr.dtype.str)
             key.append(entry if device is CPU else (*entry, device))
+            on_device = on_device or device is not CPU
         else:
             try:
                 hash(leaf)
@@ -351,7 +353,7 @@ def _key(leaves: list) -> tuple:
                 key.append(("object", id(leaf)))
     scope = _scope()
     # Tensors on a device decide where the plan runs (the scope then changes nothing).
-    if scope is not None and not any(e[0] == "tensor" and len(e) == 4 for e in key):
+    if scope is not None and not on_device:
         key.append(("device", scope))
     return tuple(key)
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import nest
-from ..backends import CPU, Device, device_of, get_device, to_host
+from ..backends import Device, get_device, to_host
 from ..tensor import Tensor, Variable, _fmt_shape
 from .ir import Graph, Operation, get_default_graph
 
@@ -188,11 +188,8 @@ def check_feed(t: Tensor, value: Any) -> Any:
     int32), and integers convert to floats; anything that would change meaning (floats to
     ints, bools to numbers, out-of-range integers) is refused.
     """
-    if isinstance(value, Tensor):
-        value = value.numpy()
-    elif not isinstance(value, np.ndarray) and device_of(value) is not CPU:
-        value = to_host(value)     # an array on a GPU: fed values pass through the host
-    arr = np.asarray(value)
+    # An array on a GPU passes through the host, like any fed value.
+    arr = value.numpy() if isinstance(value, Tensor) else to_host(value)
     want = t._dtype.np
     if arr.dtype != want:
         same_kind = arr.dtype.kind == want.kind or {arr.dtype.kind, want.kind} <= {"i", "u"}

@@ -10,12 +10,11 @@ import numpy as np
 
 from .. import losses as _losses
 from .. import serialization
-from .._state import STATE
 from ..losses import divide_no_nan, squeeze_or_expand
 from ..ops import math as m
 from ..ops.creation import zeros_like
 from ..ops.shape import _as_tensor, size
-from ..tensor import Tensor, Variable, _fmt_shape, wrap_array
+from ..tensor import Tensor, Variable, _fmt_shape
 
 EPSILON = _losses.EPSILON
 
@@ -153,15 +152,6 @@ class Mean(Metric):
         self.count.assign_add(count)
 
     def result(self) -> Tensor:
-        total, count = self.total._value, self.count._value
-        if (STATE.graph is None and not STATE.tapes and STATE.device is None
-                and type(total) is np.ndarray
-                and type(count) is np.ndarray and total.dtype == count.dtype
-                and total.dtype.kind == "f" and total.ndim == 0 and count.ndim == 0):
-            # divide_no_nan on two NumPy numbers (what fit's logs read every epoch): the
-            # same division, without five eager ops around it.
-            value = total / count if count != 0 else np.zeros((), total.dtype)
-            return wrap_array(np.asarray(value))
         return divide_no_nan(self.total, self.count)
 
 

@@ -248,7 +248,11 @@ def _combine_forward(xp, p, like, ksize, strides, dilations, padding, into=None)
         out = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=p.dtype)
     else:                             # no padding: sum straight into the planned buffer
         out = into
-        out.fill(0)
+        if not tiled:
+            out.fill(0)
+        else:                         # the tiles below cover all but edges no window reaches
+            out[:, oh * kh:] = 0
+            out[:, :, ow * kw:] = 0
     if tiled:
         # Windows tile the input without overlap: one transposed copy puts them back.
         tiles = p.transpose(0, 1, 3, 2, 4, 5).reshape(n, oh * kh, ow * kw, c)

@@ -101,9 +101,10 @@ class FusedState:
             table.kernel(self.grad, self.params, table.bounds, table.coefs)
             return
         scratch = self.scratch[0]
-        for (start, end), k in zip(table.segments, table.coefs):
-            self.xp.multiply(k, self.params[start:end], out=scratch[start:end])
-            self.xp.add(self.grad[start:end], scratch[start:end], out=self.grad[start:end])
+        for s, k in enumerate(table.coefs):
+            part = slice(table.bounds[2 * s], table.bounds[2 * s + 1])
+            self.xp.multiply(k, self.params[part], out=scratch[part])
+            self.xp.add(self.grad[part], scratch[part], out=self.grad[part])
 
     def ensure(self) -> None:
         """Repacks the groups if any variable's array was replaced since the last step."""
@@ -115,17 +116,14 @@ class FusedState:
 
 
 class _DecayTable:
-    """The flat ranges and coefficients of one ``decay`` list, and the kernel adding them
-    (numba's, chosen once; None: NumPy, two calls per range)."""
+    """The flat ranges (start, end, start, end...) and coefficients of one ``decay`` list,
+    and the kernel adding them (numba's, chosen once; None: NumPy, two calls per range)."""
 
     def __init__(self, state: FusedState, decay: tuple):
-        self.segments = [state.bounds[i] for i, _ in decay]
-        self.bounds = np.asarray(self.segments, dtype=np.int64).reshape(-1)
+        self.bounds = np.asarray([state.bounds[i] for i, _ in decay], np.int64).reshape(-1)
         self.coefs = np.asarray([k for _, k in decay], dtype=state.grad.dtype)
-        self.kernel = None
-        if (state.xp is np and state.grad.dtype in (np.float32, np.float64)
-                and numba_kernels.available()):
-            self.kernel = numba_kernels.kernels()["add_scaled"]
+        self.kernel = numba_kernels.for_arrays(state.xp, "add_scaled", state.grad,
+                                               state.params)
 
 
 def _state(optimizer: Any, xp: Any, writes: tuple, roles: int) -> FusedState:

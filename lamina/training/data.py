@@ -93,14 +93,9 @@ def take(data: Any, index: Any) -> Any:
     return nest.map_structure(lambda a: a[index], data)
 
 
-def batches(n: int, batch_size: int, shuffle: bool, rng: np.random.Generator,
-            limit: int | None = None) -> Iterator[Any]:
-    """Slices (no copy) or shuffled index arrays covering ``range(n)``."""
-    if shuffle:
-        order = rng.permutation(n)
-        steps = [order[i:i + batch_size] for i in range(0, n, batch_size)]
-    else:
-        steps = [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+def batches(n: int, batch_size: int, limit: int | None = None) -> Iterator[slice]:
+    """Slices covering ``range(n)`` in order (the first ``limit`` of them if given)."""
+    steps = [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
     return iter(steps[:limit] if limit else steps)
 
 
@@ -113,14 +108,15 @@ GATHER_BYTES = 4 << 20
 def epoch_batches(parts: list, n: int, batch_size: int, shuffle: bool,
                   rng: np.random.Generator, limit: int | None = None) -> Iterator[list]:
     """One epoch: per step, a list of the batch's rows of each of ``parts`` (arrays,
-    structures of arrays, or None), the same rows as :func:`batches` gives.
+    structures of arrays, or None).
 
-    Unshuffled batches are slices (views). Shuffled, the epoch's permutation is drawn as
-    :func:`batches` draws it, the rows of as many batches as fit in ``GATHER_BYTES`` (at
-    least one batch) are gathered at once, and each batch is a slice of them.
+    Unshuffled batches are slices (views) in order. Shuffled, batch k holds the rows
+    ``order[k * batch_size:(k + 1) * batch_size]`` of one permutation ``order`` drawn from
+    ``rng`` per epoch; the rows of as many batches as fit in ``GATHER_BYTES`` (at least one
+    batch) are gathered at once, and each batch is a slice of them.
     """
     if not shuffle:
-        for index in batches(n, batch_size, False, rng, limit):
+        for index in batches(n, batch_size, limit):
             yield [take(p, index) for p in parts]
         return
     order = rng.permutation(n)

@@ -408,7 +408,7 @@ class Trainer:
         test = self._function("test")
         self.reset_metrics()
         cbs.call("on_test_begin")
-        for step, index in enumerate(D.batches(n, batch_size, False, None, total)):
+        for step, index in enumerate(D.batches(n, batch_size, total)):
             cbs.batch("on_test_batch_begin", step, dict)
             test(D.take(x, index), D.take(y, index), D.take(sample_weight, index))
             cbs.batch("on_test_batch_end", step, self.logs)
@@ -437,7 +437,7 @@ class Trainer:
         run = self._function("predict")
         chunks = []
         cbs.call("on_predict_begin")
-        for step, index in enumerate(D.batches(n, batch_size, False, None, total)):
+        for step, index in enumerate(D.batches(n, batch_size, total)):
             cbs.batch("on_predict_batch_begin", step, dict)
             out = run(D.take(x, index))
             chunks.append(nest.map_structure(lambda t: t.numpy(), out))

@@ -183,15 +183,12 @@ def _sigmoid(ctx, node, args, out):
             f"out={out}); {ctx.fn('add')}({out}, {half}, out={out})")
 
 
-SMALL_KERNEL_MIN = numba_kernels.SMALL_KERNEL_MIN
-
-
 def _bias_relu(ctx, node, args, out):
     """max(x + b, 0) (passes/bias_relu.py): one numba pass over (rows, C) views, else the two
     NumPy calls (reshape copies a non-contiguous x: still right)."""
     x, b = args
     if (ctx.numba() and node.dtype.np in (np.float32, np.float64)
-            and int(np.prod(node.shape)) >= SMALL_KERNEL_MIN):
+            and int(np.prod(node.shape)) >= numba_kernels.SMALL_KERNEL_MIN):
         channels = node.shape[-1]
         if out == x:            # in place: the kernel that takes the array once
             kernel = ctx.ref(numba_kernels.kernels()["bias_relu_into_x"], "_bias_relu_into_x",
@@ -208,7 +205,7 @@ def _relu_grad(ctx, node, args, out):
     g, x = args
     floats = (np.float32, np.float64)
     if (ctx.numba() and node.dtype.np in floats and node.static
-            and int(np.prod(node.shape)) >= SMALL_KERNEL_MIN
+            and int(np.prod(node.shape)) >= numba_kernels.SMALL_KERNEL_MIN
             and all(i.dtype == node.dtype and i.shape == node.shape for i in node.inputs)):
         # one numba pass over flat views (reshape copies a non-contiguous input: still right)
         if out in (g, x) and g != x:    # in place: the kernels that take the array once
@@ -275,19 +272,23 @@ def _gather_rows(ctx, node, args, out):
     _, which, mode = node.attrs["spec"][0]
     ids = args[1 + which]
     check = ctx.ref(indexing._array_index, "_check_ids", False)
+    ctx.shared[("ids checked", ids, x.shape[0], mode)] = True
     return (f"{check}({ctx.module()}, {ids}, 0, {x.shape[0]}, {mode!r}); "
             f"{ctx.fn('take')}({args[0]}, {ids}, axis=0, out={out}, mode='wrap')")
 
 
 def _scatter_rows(ctx, node, args, out):
     """The gradient of ``x[ids]``: rows added into a zeroed planned buffer (the forward's
-    row sum, without a fresh array on every run)."""
+    row sum, without a fresh array on every run). The ids are checked unless the gather of
+    the forward, earlier in the same code, checked them against the same rows."""
     _, which, mode = node.attrs["spec"][0]
     ids = args[2 + which]
-    check = ctx.ref(indexing._array_index, "_check_ids", False)
     add = ctx.ref(indexing._add_rows, "_add_rows", False)
-    return (f"{check}({ctx.module()}, {ids}, 0, {node.shape[0]}, {mode!r}); "
-            f"{out}.fill(0); {add}({out}, {ids}, {args[0]})")
+    code = f"{out}.fill(0); {add}({out}, {ids}, {args[0]})"
+    if ctx.shared.get(("ids checked", ids, node.shape[0], mode)):
+        return code
+    check = ctx.ref(indexing._array_index, "_check_ids", False)
+    return f"{check}({ctx.module()}, {ids}, 0, {node.shape[0]}, {mode!r}); " + code
 
 
 def _assemble(ctx, node, args, out):
@@ -701,12 +702,16 @@ def _place_gradients(program: P.Program, mem, ctx: Context) -> dict[int, Any]:
         if node.op != "FusedOptimizerStep":
             continue
         state = fused.state_for(node.attrs, ctx.xp)
+        decayed = {i for i, _ in node.attrs.get("decay", ())}
         done = []
         for i, g in enumerate(node.inputs[:node.attrs["grads"]]):
             storage = mem.storage[id(g)]
             if storage.kind == "view":
-                if not _same_order_view(g, storage.root):
-                    continue      # a transpose (say) of its buffer: copied in by the step
+                # A transpose (say) of its buffer lists the elements in another order; and
+                # the step adds a penalty (passes/fused_decay) into a placed gradient, which
+                # must not show through a view to the buffer's other readers: copied in.
+                if i in decayed or not _same_order_view(g, storage.root):
+                    continue
                 storage = mem.storage[id(storage.root)]
             view = state.grad_views[i] if state is not None else None
             if (view is None or storage.kind != "buffer" or storage.buffer in arrays

@@ -32,15 +32,15 @@ def _uniform(node: P.Node) -> Any:
     return value[0] if np.all(bits == bits[0]) else None
 
 
-def _split(term: P.Node, weight: Any, single, is_view) -> tuple[P.Node, Any] | None:
+def _split(term: P.Node, weight: Any, single) -> tuple[P.Node, Any] | None:
     """``(g, k)`` if ``term`` computes ``g + k * w`` (in either order) for the variable
     ``weight``, with ``k`` a constant number and both nodes read only here. ``g`` must be
-    read only here too and not be a view: the step adds ``k * w`` into g's buffer when the
-    buffer is its slice of the flat gradient, so nothing else may see that buffer."""
+    read only here too: the step adds ``k * w`` into g's buffer when that buffer is its slice
+    of the flat gradient (code generation places no view there that the step adds into)."""
     if term.op != "Add" or not term.static or not single(term):
         return None
     for g, product in (term.inputs, term.inputs[::-1]):
-        if (product.op != "Mul" or not single(product) or not single(g) or is_view(g)
+        if (product.op != "Mul" or not single(product) or not single(g)
                 or g.shape != term.shape or g.dtype != term.dtype
                 or product.shape != term.shape or product.dtype != term.dtype):
             continue
@@ -61,13 +61,7 @@ def _written_elsewhere(program: P.Program, step: P.Node) -> set[int]:
 
 
 def run(program: P.Program) -> bool:
-    from ..codegen.numpy_codegen import emitter_for     # the CPU code this pass is for
     single = single_use(program)
-
-    def is_view(node: P.Node) -> bool:
-        emitter = emitter_for(node)
-        return emitter is not None and emitter.view
-
     changed = False
     for node in program.nodes:
         if node.op != FUSED_STEP or node.attrs.get("decay"):
@@ -79,7 +73,7 @@ def run(program: P.Program) -> bool:
         for i in range(node.attrs["grads"]):
             if id(writes[i]) in elsewhere:
                 continue
-            found = _split(inputs[i], writes[i], single, is_view)
+            found = _split(inputs[i], writes[i], single)
             if found is not None:
                 inputs[i] = found[0]
                 decay.append((i, found[1]))
