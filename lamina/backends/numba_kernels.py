@@ -450,26 +450,17 @@ def _compile() -> dict[str, Callable]:
             "bias_relu_pool": bias_relu_pool, "pool_mask_grad": pool_mask_grad}
 
 
-def for_arrays(xp: Any, name: str, *arrays: Any) -> Callable | None:
-    """The kernel ``name`` if numba is on and the arrays are NumPy float32 or float64 arrays
-    of one dtype (what the kernels are written for), else None: use the NumPy code."""
+def usable(xp: Any, *arrays: Any) -> bool:
+    """Whether numba is on and the arrays are NumPy float32 or float64 arrays of one dtype
+    (what the kernels are written for)."""
     if xp is not np or not available():
-        return None
+        return False
     dtype = arrays[0].dtype
-    if dtype not in (np.float32, np.float64) or any(
-            not isinstance(a, np.ndarray) or a.dtype != dtype for a in arrays):
-        return None
-    return kernels()[name]
+    return dtype in (np.float32, np.float64) and all(
+        isinstance(a, np.ndarray) and a.dtype == dtype for a in arrays)
 
 
-def run_adam(optimizer: Any, w: np.ndarray, g: np.ndarray, slots: list, alpha: Any) -> None:
-    c = w.dtype.type
-    vhat = slots[2] if optimizer.amsgrad else slots[1]
-    kernels()["adam"](w, g, slots[0], slots[1], vhat, c(alpha), c(1.0 - optimizer.beta_1),
-                      c(1.0 - optimizer.beta_2), c(optimizer.epsilon), optimizer.amsgrad)
-
-
-def run_sgd(optimizer: Any, w: np.ndarray, g: np.ndarray, slots: list, lr: Any) -> None:
-    velocity = slots[0] if slots else w
-    kernels()["sgd"](w, g, velocity, w.dtype.type(lr), w.dtype.type(optimizer.momentum),
-                     optimizer.nesterov, optimizer.momentum != 0)
+def for_arrays(xp: Any, name: str, *arrays: Any) -> Callable | None:
+    """The kernel ``name`` if :func:`usable` says so for ``arrays``, else None: use the
+    NumPy code."""
+    return kernels()[name] if usable(xp, *arrays) else None

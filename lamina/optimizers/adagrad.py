@@ -48,9 +48,10 @@ class Adagrad(Optimizer):
     def fused_slots(self) -> list[str]:
         return ["accumulator"]
 
-    def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
+    def fused_kernel(self, xp, state, scalars) -> None:
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
-        (lr,), (t, u) = scalars, scratch
+        (lr,), (t, u) = scalars, state.scratch
+        w, g, slots = state.params, state.grad, state.slots
         accumulator = slots[0]
         xp.multiply(g, g, out=t)
         xp.add(accumulator, t, out=accumulator)

@@ -8,7 +8,6 @@ import numpy as np
 
 from ..ops.math import maximum, pow, sqrt, square
 from ..tensor import Tensor, Variable
-from ..backends import numba_kernels
 from .base import Optimizer, check_number
 
 
@@ -18,8 +17,8 @@ _BIAS_BLOCK = 512      # steps per table of Adam's bias corrections
 class _BiasTable(NamedTuple):
     key: tuple                  # (dtype, beta_1, beta_2) it was computed for
     start: int                  # its first step
-    root: np.ndarray            # sqrt(1 - beta_2^t)
-    denominator: np.ndarray     # 1 - beta_1^t
+    root: list                  # sqrt(1 - beta_2^t), NumPy scalars
+    denominator: list           # 1 - beta_1^t
 
 
 class Adam(Optimizer):
@@ -85,13 +84,20 @@ class Adam(Optimizer):
     def fused_scalars(self, variable: Variable) -> list[Tensor]:
         return [self._learning_rate_for(variable), self.local_step(variable)]
 
-    def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
+    def fused_kernel(self, xp, state, scalars) -> None:
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
-        (learning_rate, step), (t, u) = scalars, scratch
-        alpha = self._fused_step_size(xp, learning_rate, step, w.dtype.type)
-        if xp is np and numba_kernels.available():
-            numba_kernels.run_adam(self, w, g, slots, alpha)
+        (learning_rate, step), (t, u) = scalars, state.scratch
+        w, g, slots = state.params, state.grad, state.slots
+        c = w.dtype.type
+        if state.kernels is not None:
+            root, denominator = self._bias_corrections(c, step)
+            one_minus_beta_1, one_minus_beta_2, epsilon = self._kernel_constants(c)
+            # slots[-1] is vhat with AMSGrad, else v (which the kernel then leaves alone)
+            state.kernels["adam"](w, g, slots[0], slots[1], slots[-1],
+                                  c(learning_rate) * root / denominator, one_minus_beta_1,
+                                  one_minus_beta_2, epsilon, self.amsgrad)
             return
+        alpha = self._fused_step_size(xp, learning_rate, step, c)
         m, v = slots[0], slots[1]
         alpha = xp.asarray(alpha)
         xp.subtract(g, m, out=t)
@@ -110,6 +116,16 @@ class Adam(Optimizer):
         xp.divide(t, u, out=t)
         xp.subtract(w, t, out=w)
 
+    def _kernel_constants(self, c) -> tuple:
+        """``1 - beta_1``, ``1 - beta_2`` and ``epsilon`` as scalars of type ``c``, for numba's
+        kernel (remade when a hyperparameter changes)."""
+        key = (c, self.beta_1, self.beta_2, self.epsilon)
+        found = self.__dict__.get("_kernel_scalars")
+        if found is None or found[0] != key:
+            found = self._kernel_scalars = (key, (c(1.0 - self.beta_1), c(1.0 - self.beta_2),
+                                                  c(self.epsilon)))
+        return found[1]
+
     def _fused_step_size(self, xp, learning_rate, step, c):
         """_step_size on NumPy scalars, rounding as the graph's float ops do: ``np.power``
         (a NumPy scalar's ``**`` rounds differently) and a correctly rounded square root."""
@@ -125,18 +141,22 @@ class Adam(Optimizer):
         an array's elements the scalar's value; float sqrt is correctly rounded), two array
         calls per block instead of a dozen scalar ones per step (~2 us, a tenth of a small
         network's step)."""
-        one, k = c(1.0), int(step)
-        if k != step or k < 0:          # not a step count: computed for it alone
+        s = float(step)
+        k = int(s) if math.isfinite(s) else -1
+        if k != s or k < 0:             # not a step count: computed for it alone
+            one = c(1.0)
             return (c(math.sqrt(one - np.power(c(self.beta_2), c(step)))),
                     one - np.power(c(self.beta_1), c(step)))
-        key = (c, self.beta_1, self.beta_2)
         table = self.__dict__.get("_bias_table")
-        if table is None or table.key != key or not table.start <= k < table.start + _BIAS_BLOCK:
-            start = k - k % _BIAS_BLOCK
+        if (table is None or not table.start <= k < table.start + _BIAS_BLOCK
+                or table.key != (c, self.beta_1, self.beta_2)):
+            one, start = c(1.0), k - k % _BIAS_BLOCK
             steps = np.arange(start, start + _BIAS_BLOCK).astype(c)
+            # lists of NumPy scalars: indexing one is a tenth of indexing an array
             table = self._bias_table = _BiasTable(
-                key, start, np.sqrt(one - np.power(c(self.beta_2), steps)),
-                one - np.power(c(self.beta_1), steps))
+                (c, self.beta_1, self.beta_2), start,
+                list(np.sqrt(one - np.power(c(self.beta_2), steps))),
+                list(one - np.power(c(self.beta_1), steps)))
         return table.root[k - table.start], table.denominator[k - table.start]
 
     def _step_size(self, learning_rate: Tensor, variable: Variable) -> Tensor:

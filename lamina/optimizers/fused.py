@@ -5,10 +5,11 @@ for a small network that is most of a training step's calls. The fused step keep
 variables of one optimizer (and their slots) as views into one flat array per role, copies the
 gradients into one flat gradient array, and runs the update formula once over the flat arrays.
 
-An optimizer opts in by defining ``fused_kernel(xp, params, grad, slots, scalars, scratch)``,
-written with in-place ufuncs in exactly the order of its ``update_step`` (so both give the
-same numbers), and ``fused_scalars(variable)`` (the per-step scalars, as tensors, computed in
-the graph). ``update_step`` stays the reference; tests check the two agree bit for bit.
+An optimizer opts in by defining ``fused_kernel(xp, state, scalars)`` (``state`` a
+:class:`FusedState`: its ``params``, ``grad``, ``slots`` and ``scratch`` flat arrays, and
+``kernels``, numba's kernels where they run), written with in-place ufuncs in exactly the order
+of its ``update_step`` (so both give the same numbers), and ``fused_scalars(variable)`` (the
+per-step scalars, as tensors, computed in the graph). ``update_step`` stays the reference; tests check the two agree bit for bit.
 
 A weight penalty's gradient term ``k * w`` may be folded into the step by the compiler
 (``graph/passes/fused_decay``): the node's ``decay`` attribute lists ``(gradient index, k)``
@@ -67,7 +68,12 @@ class FlatGroup:
 
 class FusedState:
     """The flat groups of one (optimizer, variable list): parameters, each slot, the
-    gradients and scratch space."""
+    gradients and scratch space.
+
+    ``kernels`` is numba's kernel table where the kernels may run on these arrays, else None;
+    it is decided once, when the state is made (as a plan decides when it is compiled), so a
+    step does not consult the ``LAMINA_NUMBA`` setting every time.
+    """
 
     def __init__(self, xp: Any, writes: Sequence[Any], roles: int):
         count = len(writes) // roles
@@ -89,22 +95,21 @@ class FusedState:
                                                                          group.views)]
         self.all_holders = [h for h, _ in self.holders]
         self.done = xp.zeros((), dtype=self.grad.dtype)
+        self.kernels = (numba_kernels.kernels()
+                        if numba_kernels.usable(xp, self.params, self.grad) else None)
         self._decay_tables: dict[tuple, _DecayTable] = {}
 
     def add_decay(self, decay: tuple) -> None:
         """Adds ``k * w`` to the flat gradient of variable ``i`` for each ``(i, k)`` of
         ``decay`` (a weight penalty's gradient folded in by ``graph/passes/fused_decay``)."""
+        self.decay_table(decay).add()
+
+    def decay_table(self, decay: tuple) -> "_DecayTable":
+        """The table adding ``decay`` to this state's gradient (made on first use)."""
         table = self._decay_tables.get(decay)
         if table is None:
             table = self._decay_tables[decay] = _DecayTable(self, decay)
-        if table.kernel is not None:
-            table.kernel(self.grad, self.params, table.bounds, table.coefs)
-            return
-        scratch = self.scratch[0]
-        for s, k in enumerate(table.coefs):
-            part = slice(table.bounds[2 * s], table.bounds[2 * s + 1])
-            self.xp.multiply(k, self.params[part], out=scratch[part])
-            self.xp.add(self.grad[part], scratch[part], out=self.grad[part])
+        return table
 
     def ensure(self) -> None:
         """Repacks the groups if any variable's array was replaced since the last step."""
@@ -116,14 +121,27 @@ class FusedState:
 
 
 class _DecayTable:
-    """The flat ranges (start, end, start, end...) and coefficients of one ``decay`` list,
-    and the kernel adding them (numba's, chosen once; None: NumPy, two calls per range)."""
+    """The flat ranges (start, end, start, end...) and coefficients of one ``decay`` list of
+    one state, and the kernel adding them (numba's, chosen once; None: NumPy, two calls per
+    range)."""
 
     def __init__(self, state: FusedState, decay: tuple):
+        self.state = state
         self.bounds = np.asarray([state.bounds[i] for i, _ in decay], np.int64).reshape(-1)
         self.coefs = np.asarray([k for _, k in decay], dtype=state.grad.dtype)
-        self.kernel = numba_kernels.for_arrays(state.xp, "add_scaled", state.grad,
-                                               state.params)
+        self.kernel = None if state.kernels is None else state.kernels["add_scaled"]
+
+    def add(self) -> None:
+        """grad += k * params over each range."""
+        state = self.state
+        if self.kernel is not None:
+            self.kernel(state.grad, state.params, self.bounds, self.coefs)
+            return
+        scratch, xp = state.scratch[0], state.xp
+        for s, k in enumerate(self.coefs):
+            part = slice(self.bounds[2 * s], self.bounds[2 * s + 1])
+            xp.multiply(k, state.params[part], out=scratch[part])
+            xp.add(state.grad[part], scratch[part], out=state.grad[part])
 
 
 def _state(optimizer: Any, xp: Any, writes: tuple, roles: int) -> FusedState:
@@ -150,16 +168,44 @@ def _step_forward(xp, *inputs, optimizer, writes, roles, grads, placed=(), decay
     ``(index, k)`` pairs, gradients that get ``k * variable`` added first (see
     ``graph/passes/fused_decay``)."""
     state = _state(optimizer, xp, writes, roles)
-    state.ensure()
-    if len(placed) < grads:
-        for i, (view, g) in enumerate(zip(state.grad_views, inputs[:grads])):
-            if i not in placed:
-                xp.copyto(view, g)
-    if decay:
-        state.add_decay(decay)
-    optimizer.fused_kernel(xp, state.params, state.grad, state.slots, inputs[grads:],
-                           state.scratch)
+    _apply(xp, state, optimizer, inputs, grads, [i for i in range(grads) if i not in placed],
+           state.decay_table(decay) if decay else None)
     return state.done
+
+
+def _apply(xp, state: FusedState, optimizer: Any, inputs: Sequence[Any], grads: int,
+           copied: Sequence[int], decay: _DecayTable | None) -> None:
+    """The step on ``state``: gradients ``copied`` copied into the flat gradient array, the
+    folded penalties added, the optimizer's kernel run."""
+    state.ensure()
+    for i in copied:
+        xp.copyto(state.grad_views[i], inputs[i])
+    if decay is not None:
+        decay.add()
+    optimizer.fused_kernel(xp, state, inputs[grads:])
+
+
+class PlanStep:
+    """A fused step node's call in a compiled plan: ``_step_forward`` with the node's
+    attributes bound once (the plan calls it with the array module and the inputs)."""
+
+    def __init__(self, attrs: dict):
+        self.optimizer = attrs["optimizer"]
+        self.writes = attrs["writes"]
+        self.roles = attrs["roles"]
+        self.grads = attrs["grads"]
+        self.decay = attrs.get("decay", ())
+        self.copied = tuple(i for i in range(self.grads) if i not in attrs.get("placed", ()))
+        self._state: FusedState | None = None       # the state last seen, and its decay table
+        self._table: _DecayTable | None = None
+
+    def __call__(self, xp: Any, *inputs: Any) -> Any:
+        state = _state(self.optimizer, xp, self.writes, self.roles)
+        if state is not self._state:
+            self._state = state
+            self._table = state.decay_table(self.decay) if self.decay else None
+        _apply(xp, state, self.optimizer, inputs, self.grads, self.copied, self._table)
+        return state.done
 
 
 def state_for(attrs: dict, xp: Any = np) -> FusedState | None:

@@ -78,9 +78,10 @@ class RMSprop(Optimizer):
             names.append("average_gradient")
         return names
 
-    def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
+    def fused_kernel(self, xp, state, scalars) -> None:
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
-        (lr,), (t, u) = scalars, scratch
+        (lr,), (t, u) = scalars, state.scratch
+        w, g, slots = state.params, state.grad, state.slots
         c = w.dtype.type
         velocity = slots[0]
         xp.multiply(velocity, c(self.rho), out=velocity)

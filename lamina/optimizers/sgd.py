@@ -6,7 +6,6 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, Variable
-from ..backends import numba_kernels
 from .base import Optimizer, check_number
 
 
@@ -59,11 +58,15 @@ class SGD(Optimizer):
     def fused_slots(self) -> list[str]:
         return ["momentum"] if self.momentum != 0 else []
 
-    def fused_kernel(self, xp, w, g, slots, scalars, scratch) -> None:
+    def fused_kernel(self, xp, state, scalars) -> None:
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
-        (lr,), (t, u) = scalars, scratch
-        if xp is np and numba_kernels.available():
-            numba_kernels.run_sgd(self, w, g, slots, lr)
+        (lr,), (t, u) = scalars, state.scratch
+        w, g, slots = state.params, state.grad, state.slots
+        if state.kernels is not None:
+            c = w.dtype.type
+            # without momentum there is no velocity slot; the kernel then never reads it
+            state.kernels["sgd"](w, g, slots[0] if slots else w, c(lr), c(self.momentum),
+                                 self.nesterov, self.momentum != 0)
             return
         xp.multiply(g, lr, out=t)
         if self.momentum == 0:

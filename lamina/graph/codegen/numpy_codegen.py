@@ -741,9 +741,10 @@ def _same_order_view(node: P.Node, root: P.Node) -> bool:
 
 def _fused_step(ctx, node, args, out):
     """The fused optimizer step's forward, told which gradients are already in place."""
+    from ...optimizers import fused
     attrs = dict(node.attrs, placed=frozenset(ctx.shared.get(id(node), ())))
-    fn = ctx.ref(node.prim.forward, "F_FusedOptimizerStep_")
-    return f"{fn}({ctx.module()}, {', '.join(args)}, **{ctx.ref(attrs, 'A')})"
+    fn = ctx.ref(fused.PlanStep(attrs), "F_FusedOptimizerStep_")
+    return f"{fn}({ctx.module()}, {', '.join(args)})"
 
 
 def _guard(ctx, slot_obj: Any, slot: str, on_missing) -> str:
