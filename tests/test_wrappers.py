@@ -231,6 +231,55 @@ def test_bad_regressor_targets_and_loss():
         quiet_fit(MLPRegressor(max_iter=1), X_REG, Y_REG).predict(X_REG[:, :3])
 
 
+def _traces(estimator):
+    return estimator.model_._trainer._functions["train"].experimental_get_tracing_count()
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_estimators_built_alike_share_the_compiled_step(solver, monkeypatch):
+    """A second estimator with the same network, loss, optimizer settings and batch size
+    takes the first one's compiled steps (no tracing) and trains to the same numbers; a
+    different penalty (a constant in the step) traces its own."""
+    from lamina.wrappers import _mlp_base, _network
+    monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", _network.SharedSteps())
+    params = dict(hidden_layer_sizes=(7,), max_iter=4, batch_size=32, random_state=0,
+                  solver=solver)
+    first = quiet_fit(MLPClassifier(**params), X_IRIS, Y_IRIS)
+    second = quiet_fit(MLPClassifier(**params), X_IRIS, Y_IRIS)
+    other = quiet_fit(MLPClassifier(alpha=0.5, **params), X_IRIS, Y_IRIS)
+    assert (_traces(first), _traces(second), _traces(other)) == (2, 0, 2)
+    assert second.loss_curve_ == first.loss_curve_
+    for got, want in zip(second.coefs_ + second.intercepts_, first.coefs_ + first.intercepts_):
+        np.testing.assert_array_equal(got, want)
+    # the first estimator's network is not trained by the second one's steps
+    refit = quiet_fit(MLPClassifier(**params), X_IRIS, Y_IRIS)
+    for got, want in zip(first.coefs_, refit.coefs_):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_shared_steps_keep_the_keys_used_last():
+    from lamina.wrappers._network import SharedSteps
+    shared = SharedSteps(capacity=2)
+    models = {}
+    for key, units in (("a", 3), ("b", 4), ("c", 5)):
+        models[key] = quiet_fit(MLPClassifier(hidden_layer_sizes=(units,), max_iter=1,
+                                              random_state=0), X_IRIS, Y_IRIS).model_
+    shared.keep("a", models["a"])
+    shared.keep("b", models["b"])
+    fresh = MLPClassifier(hidden_layer_sizes=(3,), max_iter=1, random_state=0)
+    fresh._validate_input(X_IRIS, Y_IRIS, False, True)
+    fresh._initialize(4, 3, np.random.RandomState(0))
+    fresh._compile()
+    assert shared.take("a", fresh.model_)            # "a" is now the newest
+    shared.keep("c", models["c"])                     # evicts "b"
+    assert list(shared._steps) == ["a", "c"]
+    assert not shared.take("b", fresh.model_)
+    # a model that traced nothing (it took its steps) keeps nothing
+    before = dict(shared._steps)
+    shared.keep("d", fresh.model_)
+    assert shared._steps == before
+
+
 # ---- pipelines and searches -----------------------------------------------------------------
 def test_pipeline_and_grid_search():
     pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=30, random_state=0))

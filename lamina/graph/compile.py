@@ -73,3 +73,9 @@ def compile_ops(ops: Sequence[Operation], fetched: Sequence[Any], feeds: dict[in
         from .codegen import cupy_codegen
         generated = cupy_codegen.generate(program, on_missing, device)
     return Plan(program, generated, order, device)
+
+
+def compile_program(program: Program, feed_order: list[int]) -> Plan:
+    """A Plan for a program that is already optimized (see ``graph/rebind.py``): code
+    generation only, for the CPU."""
+    return Plan(program, numpy_codegen.generate(program), feed_order, CPU)

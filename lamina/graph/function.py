@@ -23,10 +23,11 @@ import numpy as np
 
 from .. import nest
 from .._state import STATE
-from ..backends import CPU, Device
+from ..backends import CPU, Device, numba_kernels
 from ..tensor import Tensor, Variable, _wrap
 from ..dtypes import from_numpy
-from .compile import Plan, compile_ops
+from . import rebind
+from .compile import Plan, compile_ops, compile_program
 from .ir import Graph, placeholder
 from .session import needed_ops
 
@@ -107,12 +108,35 @@ class ConcreteFunction:
             leaves[i] = _wrap(value, from_numpy(value.dtype), self.device)
         return nest.pack_like(self.structured_outputs, leaves)
 
+    @classmethod
+    def _from_program(cls, name: str, inputs: list[tuple], outputs: Any,
+                      symbolic: list[int], program) -> "ConcreteFunction":
+        """A concrete function compiled from an optimized ``program`` (a rebound one, see
+        ``export_plans``) for the CPU: its graph holds only placeholders (``inputs``: (shape,
+        dtype, name) each), and ``outputs`` is the output structure with the program's results
+        at ``symbolic``."""
+        graph = FuncGraph(name)
+        with graph.as_default():
+            holders = [placeholder(dtype, shape, name=n) for shape, dtype, n in inputs]
+        self = cls.__new__(cls)
+        self.graph, self.inputs, self.structured_outputs = graph, holders, outputs
+        self._fuse = self._arg_device = self._scope_device = None
+        self.device, self._symbolic = CPU, list(symbolic)
+        self._plan = compile_program(program, [id(h) for h in holders])
+        self._single = symbolic == [0] and not nest.is_nested(outputs)
+        return self
+
     def __call__(self, *args: Any) -> Any:
         flat = [a for a in nest.flatten(list(args))]
         if len(flat) != len(self.inputs):
             raise TypeError(f"This concrete function takes {len(self.inputs)} tensor "
                             f"argument(s), received {len(flat)}.")
         return self.run([_array_for(p, a) for p, a in zip(self.inputs, flat)])
+
+
+def _compile_conditions() -> dict:
+    """What, besides the program, decides how a trace is optimized on the CPU."""
+    return {"numba": numba_kernels.available()}
 
 
 def _variables_device(ops: list) -> Device | None:
@@ -226,6 +250,52 @@ class Function:
         leaves, paths = self._leaves(args, kwargs)
         key = _key(leaves)
         return self._cache.get(key) or self._trace(args, kwargs, leaves, paths, key)
+
+    def export_plans(self, objects: list) -> "rebind.Template | None":
+        """This function's compiled plans, detached from ``objects`` (the variables and
+        optimizers they act on) for :meth:`import_plans` on a function of another model built
+        alike; None where that cannot be done (a plan not compiled or not on the CPU, a plan
+        naming an object not in ``objects``, an output that is not computed by the plan)."""
+        programs, outputs = {}, {}
+        for key, concrete in self._cache.items():
+            if concrete._plan is None or concrete.device is not CPU:
+                return None
+            leaves = nest.flatten(concrete.structured_outputs)
+            if any(isinstance(x, Tensor) and x._value is not None for x in leaves):
+                return None
+            programs[key] = concrete.plan.program
+            inputs = [(tuple(h.shape), h.dtype, h.op.name) for h in concrete.inputs]
+            shape = nest.map_structure(lambda x: None if isinstance(x, Tensor) else x,
+                                       concrete.structured_outputs)
+            outputs[key] = (inputs, shape, concrete._symbolic)
+        template = rebind.detach(programs, objects) if programs else None
+        if template is not None:
+            template.functions.update(outputs)
+            template.compiled_with = _compile_conditions()
+        return template
+
+    @staticmethod
+    def can_import(template: "rebind.Template", objects: list) -> bool:
+        """Whether :meth:`import_plans` would take ``template`` for ``objects``: they match
+        (``rebind.attach_matches``) and the plans were optimized as a trace would be now
+        (with or without the numba kernels)."""
+        return (getattr(template, "compiled_with", None) == _compile_conditions()
+                and rebind.attach_matches(template, objects))
+
+    def import_plans(self, template: "rebind.Template", objects: list) -> bool:
+        """Adds the template's plans, acting on ``objects`` (in the places of those it was
+        exported from), for the signatures this function has not traced: those calls then
+        run without tracing. False (nothing added) if it cannot (see :meth:`can_import`)."""
+        if not self.can_import(template, objects):
+            return False
+        programs = rebind.attach(template, objects)
+        for key, program in programs.items():
+            if key in self._cache:
+                continue
+            inputs, outputs, symbolic = template.functions[key]
+            self._cache[key] = ConcreteFunction._from_program(self.name, inputs, outputs,
+                                                              symbolic, program)
+        return True
 
     def experimental_get_tracing_count(self) -> int:
         """How many times the function has been traced."""

@@ -19,7 +19,7 @@ from .. import nest
 from ..autodiff import GradientTape
 from ..graph.function import Function
 from ..ops import math as m
-from ..tensor import Tensor
+from ..tensor import Tensor, Variable
 from . import data as D
 
 DEFAULT_BATCH_SIZE = 32
@@ -236,6 +236,53 @@ class Trainer:
             fn = step if self.run_eagerly else Function(step, name=f"{kind}_step")
             self._functions[kind] = fn
         return fn
+
+    # ---- compiled steps shared by models built alike ------------------------------------------
+    def state_objects(self) -> list:
+        """What the compiled steps act on, in an order that models built alike share: the
+        optimizer, its step count and learning-rate variable, each trainable variable followed
+        by its slots (by slot name), the other weights, then the metrics' variables."""
+        opt = self.optimizer
+        objects = [opt, opt.iterations]
+        if isinstance(opt._learning_rate, Variable):
+            objects.append(opt._learning_rate)
+        for var in self.model.trainable_variables:
+            objects.append(var)
+            slots = opt._slots.get(id(var), {})
+            objects.extend(slots[name] for name in sorted(slots))
+        objects.extend(self.model.non_trainable_variables)
+        for metric in self.metric_objects():
+            objects.extend(metric.variables)
+        return objects
+
+    def export_plans(self) -> dict | None:
+        """The compiled steps, detached from this model's state (``graph/rebind.py``), for
+        :meth:`import_plans` on a model built alike; None if some step cannot be."""
+        if self.run_eagerly or self.optimizer is None or not self._functions:
+            return None
+        objects = self.state_objects()
+        templates = {}
+        for kind, fn in self._functions.items():
+            template = fn.export_plans(objects)
+            if template is None:
+                return None
+            templates[kind] = template
+        return templates
+
+    def import_plans(self, templates: dict) -> bool:
+        """Takes compiled steps that :meth:`export_plans` gave for another model built alike
+        (the caller vouches for that: same layers, loss, optimizer settings and metrics), so
+        this model's first steps need no tracing. The optimizer's slots are made first (a
+        trace would make them). False where the state does not match (nothing is taken)."""
+        if self.run_eagerly or self.optimizer is None:
+            return False
+        self.optimizer.build(self.model.trainable_variables)
+        objects = self.state_objects()
+        if not all(Function.can_import(t, objects) for t in templates.values()):
+            return False
+        for kind, template in templates.items():
+            self._function(kind).import_plans(template, objects)
+        return True
 
     # ---- fit --------------------------------------------------------------------------------
     def fit(self, x: Any, y: Any = None, batch_size: int | None = None, epochs: int = 1,
