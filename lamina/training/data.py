@@ -85,12 +85,20 @@ def check_finite(data: Any, what: str) -> None:
 
 
 def take(data: Any, index: Any) -> Any:
-    """The rows ``index`` (a slice or an index array) of every array."""
+    """The rows ``index`` (a slice or an integer index array) of every array."""
     if data is None:
         return None
     if type(data) is np.ndarray:       # the common case, once per batch: no structure walk
-        return data[index]
-    return nest.map_structure(lambda a: a[index], data)
+        return _rows(data, index)
+    return nest.map_structure(lambda a: _rows(a, index), data)
+
+
+def _rows(a: Any, index: Any) -> Any:
+    # np.take copies whole rows at a time: twice as fast as a[index] for a shuffled epoch's
+    # gather of small rows (1797 x 64 float32: 8.4 vs 18.7 us); the same rows and errors.
+    if type(a) is np.ndarray and type(index) is np.ndarray and index.dtype.kind in "iu":
+        return np.take(a, index, axis=0)
+    return a[index]
 
 
 def batches(n: int, batch_size: int, limit: int | None = None) -> Iterator[slice]:
