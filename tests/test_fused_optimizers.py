@@ -248,3 +248,94 @@ def test_add_decay_adds_k_times_the_weight_to_each_listed_range(numba_on, monkey
     expected[:120] += np.float32(1e-3) * state.params[:120]
     expected[127:] += np.float32(-0.3) * state.params[127:]
     np.testing.assert_array_equal(state.grad, expected)
+
+
+@pytest.mark.parametrize("numba_on", ["1", "0"])
+@pytest.mark.parametrize("make_opt, change", [
+    (lambda: lm.optimizers.SGD(0.1), {"momentum": 0.9}),
+    (lambda: lm.optimizers.Adam(0.01), {"amsgrad": True})])
+def test_a_slot_setting_changed_after_compiling_keeps_the_traced_update(
+        make_opt, change, numba_on, monkeypatch):
+    """SGD compiled without momentum (no velocity slot) and Adam without AMSGrad (no vhat
+    slot) keep their plain update when the setting changes afterwards, as the per-variable
+    step traced then does; numba's kernel must not use the weights as the missing slot."""
+    monkeypatch.setenv("LAMINA_NUMBA", numba_on)
+
+    def run(fuse):
+        rng = np.random.default_rng(0)
+        w = lm.Variable(rng.standard_normal(40).astype(np.float32))
+        opt = make_opt()
+        opt.fuse = fuse
+        x = lm.tensor(rng.standard_normal(40).astype(np.float32))
+
+        @lm.function
+        def step():
+            with lm.GradientTape() as tape:
+                loss = lm.sum(lm.square(w * x - 1.0))
+            opt.apply_gradients([(tape.gradient(loss, w), w)])
+
+        step()
+        for name, value in change.items():
+            setattr(opt, name, value)
+        for _ in range(3):
+            step()
+        return w.numpy()
+
+    np.testing.assert_array_equal(run(True), run(False))
+
+
+@pytest.mark.parametrize("make_opt", [lambda: lm.optimizers.Adam(0.01),
+                                      lambda: lm.optimizers.SGD(0.1, momentum=0.9)])
+def test_float16_variables_take_the_numpy_update_with_numba_installed(make_opt, monkeypatch):
+    """The kernels are written for float32 and float64: float16 gets the NumPy code."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv("LAMINA_NUMBA", "1")
+    from lamina.optimizers import fused
+    got = []
+    for fuse in (True, False):
+        w = lm.Variable(np.linspace(-1, 1, 9, dtype=np.float16))
+        opt = make_opt()
+        opt.fuse = fuse
+        for _ in range(3):
+            opt.apply_gradients([(lm.tensor(np.full(9, 0.5, np.float16)), w)])
+        got.append(w.numpy())
+        states = [s for s in opt.__dict__.get("_fused_states", {}).values()
+                  if isinstance(s, fused.FusedState)]
+        assert [s.kernels for s in states] == ([None] if fuse else [])
+    np.testing.assert_array_equal(got[0], got[1])
+
+
+def test_kernels_are_looked_up_only_by_optimizers_that_use_them(monkeypatch):
+    """RMSprop and Adagrad have no numba kernel: their fused state never loads numba's
+    table; Adam's does, once, and not under LAMINA_NUMBA=0."""
+    pytest.importorskip("numba")
+    from lamina.optimizers import fused
+
+    def state_after_a_step(opt):
+        w = lm.Variable(np.ones(5, np.float32))
+        opt.apply_gradients([(lm.tensor(np.full(5, 0.5, np.float32)), w)])
+        return next(s for s in opt._fused_states.values() if isinstance(s, fused.FusedState))
+
+    monkeypatch.setenv("LAMINA_NUMBA", "1")
+    for opt in (lm.optimizers.RMSprop(0.01), lm.optimizers.Adagrad(0.1)):
+        assert "kernels" not in vars(state_after_a_step(opt))
+    assert state_after_a_step(lm.optimizers.Adam(0.01)).kernels is not None
+    monkeypatch.setenv("LAMINA_NUMBA", "0")
+    assert state_after_a_step(lm.optimizers.Adam(0.01)).kernels is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_bias_corrections_equal_the_scalar_expression(dtype):
+    """From the table for step counts (0-d arrays of any dtype, NumPy and Python numbers),
+    computed on their own otherwise; a negative step gives NaN (as the graph) rather than an
+    error."""
+    opt, c = lm.optimizers.Adam(), dtype
+    for step in [1, 2, np.int64(513), np.asarray(7.0, np.float32), np.asarray(9, np.int64),
+                 2.5, 2 ** 24 + 2, 1e30]:
+        root, denominator = opt._bias_corrections(c, step)
+        t = c(step)
+        assert root == c(np.sqrt(c(1) - np.power(c(opt.beta_2), t)))
+        assert denominator == c(1) - np.power(c(opt.beta_1), t)
+    with np.errstate(over="ignore"):
+        root, _ = opt._bias_corrections(c, -1.0)
+    assert np.isnan(root)

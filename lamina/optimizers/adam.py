@@ -89,13 +89,16 @@ class Adam(Optimizer):
         (learning_rate, step), (t, u) = scalars, state.scratch
         w, g, slots = state.params, state.grad, state.slots
         c = w.dtype.type
+        # Without a vhat slot (made without AMSGrad) it is plain Adam, as the per-variable
+        # step traced then, even if amsgrad was set since.
+        amsgrad = self.amsgrad and len(slots) > 2
         if state.kernels is not None:
             root, denominator = self._bias_corrections(c, step)
             one_minus_beta_1, one_minus_beta_2, epsilon = self._kernel_constants(c)
             # slots[-1] is vhat with AMSGrad, else v (which the kernel then leaves alone)
             state.kernels["adam"](w, g, slots[0], slots[1], slots[-1],
                                   c(learning_rate) * root / denominator, one_minus_beta_1,
-                                  one_minus_beta_2, epsilon, self.amsgrad)
+                                  one_minus_beta_2, epsilon, amsgrad)
             return
         alpha = self._fused_step_size(xp, learning_rate, step, c)
         m, v = slots[0], slots[1]
@@ -107,7 +110,7 @@ class Adam(Optimizer):
         xp.subtract(t, v, out=t)
         xp.multiply(t, self.fused_constant(1.0 - self.beta_2, w.dtype, xp), out=t)
         xp.add(v, t, out=v)
-        if self.amsgrad:
+        if amsgrad:
             xp.maximum(slots[2], v, out=slots[2])
             v = slots[2]
         xp.multiply(m, alpha, out=t)
@@ -145,8 +148,9 @@ class Adam(Optimizer):
         k = int(s) if math.isfinite(s) else -1
         if k != s or k < 0:             # not a step count: computed for it alone
             one = c(1.0)
-            return (c(math.sqrt(one - np.power(c(self.beta_2), c(step)))),
-                    one - np.power(c(self.beta_1), c(step)))
+            with np.errstate(invalid="ignore"):     # NaN for a negative step, as the graph
+                return (np.sqrt(one - np.power(c(self.beta_2), c(step))),
+                        one - np.power(c(self.beta_1), c(step)))
         table = self.__dict__.get("_bias_table")
         if (table is None or not table.start <= k < table.start + _BIAS_BLOCK
                 or table.key != (c, self.beta_1, self.beta_2)):

@@ -7,9 +7,10 @@ gradients into one flat gradient array, and runs the update formula once over th
 
 An optimizer opts in by defining ``fused_kernel(xp, state, scalars)`` (``state`` a
 :class:`FusedState`: its ``params``, ``grad``, ``slots`` and ``scratch`` flat arrays, and
-``kernels``, numba's kernels where they run), written with in-place ufuncs in exactly the order
-of its ``update_step`` (so both give the same numbers), and ``fused_scalars(variable)`` (the
-per-step scalars, as tensors, computed in the graph). ``update_step`` stays the reference; tests check the two agree bit for bit.
+``kernels``, numba's kernels where they run), written with in-place ufuncs in exactly the
+order of its ``update_step`` (so both give the same numbers), and ``fused_scalars(variable)``
+(the per-step scalars, as tensors, computed in the graph). ``update_step`` stays the
+reference; tests check the two agree bit for bit.
 
 A weight penalty's gradient term ``k * w`` may be folded into the step by the compiler
 (``graph/passes/fused_decay``): the node's ``decay`` attribute lists ``(gradient index, k)``
@@ -22,6 +23,7 @@ per variable) and repacks if needed, so the update is never applied to a stale c
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import numpy as np
@@ -70,9 +72,10 @@ class FusedState:
     """The flat groups of one (optimizer, variable list): parameters, each slot, the
     gradients and scratch space.
 
-    ``kernels`` is numba's kernel table where the kernels may run on these arrays, else None;
-    it is decided once, when the state is made (as a plan decides when it is compiled), so a
-    step does not consult the ``LAMINA_NUMBA`` setting every time.
+    ``kernels`` is numba's kernel table where the kernels may run on these arrays, else None.
+    It is decided on first use (so optimizers without kernels never load numba) for every
+    plan and eager call sharing the state: a step does not consult the ``LAMINA_NUMBA``
+    setting every time, and the kernels give the NumPy code's numbers anyway.
     """
 
     def __init__(self, xp: Any, writes: Sequence[Any], roles: int):
@@ -95,9 +98,12 @@ class FusedState:
                                                                          group.views)]
         self.all_holders = [h for h, _ in self.holders]
         self.done = xp.zeros((), dtype=self.grad.dtype)
-        self.kernels = (numba_kernels.kernels()
-                        if numba_kernels.usable(xp, self.params, self.grad) else None)
         self._decay_tables: dict[tuple, _DecayTable] = {}
+
+    @functools.cached_property
+    def kernels(self) -> dict | None:
+        return (numba_kernels.kernels()
+                if numba_kernels.usable(self.xp, self.params, self.grad) else None)
 
     def add_decay(self, decay: tuple) -> None:
         """Adds ``k * w`` to the flat gradient of variable ``i`` for each ``(i, k)`` of

@@ -62,14 +62,16 @@ class SGD(Optimizer):
         """update_step over flat arrays, op for op (see optimizers/fused.py)."""
         (lr,), (t, u) = scalars, state.scratch
         w, g, slots = state.params, state.grad, state.slots
+        # Without a velocity slot (made for momentum 0) it is plain SGD, as the per-variable
+        # step traced then, even if momentum was set since.
+        momentum = bool(slots) and self.momentum != 0
         if state.kernels is not None:
             c = w.dtype.type
-            # without momentum there is no velocity slot; the kernel then never reads it
             state.kernels["sgd"](w, g, slots[0] if slots else w, c(lr), c(self.momentum),
-                                 self.nesterov, self.momentum != 0)
+                                 self.nesterov, momentum)
             return
         xp.multiply(g, lr, out=t)
-        if self.momentum == 0:
+        if not momentum:
             xp.subtract(w, t, out=w)
             return
         velocity = slots[0]
