@@ -274,10 +274,56 @@ def test_shared_steps_keep_the_keys_used_last():
     shared.keep("c", models["c"])                     # evicts "b"
     assert list(shared._steps) == ["a", "c"]
     assert not shared.take("b", fresh.model_)
-    # a model that traced nothing (it took its steps) keeps nothing
-    before = dict(shared._steps)
-    shared.keep("d", fresh.model_)
-    assert shared._steps == before
+    # it took steps without tracing; they compile on first use only
+    assert shared.traces(fresh.model_) == 0
+    assert all(c._plan is None for c in fresh.model_._trainer._functions["train"]._cache.values())
+
+
+@pytest.mark.parametrize("change", [{"activation": "tanh"}, {"hidden_layer_sizes": (8,)},
+                                    {"alpha": 0.5}, {"beta_1": 0.5}, {"epsilon": 1e-3},
+                                    {"solver": "sgd"}, {"batch_size": 40}])
+def test_a_setting_the_step_depends_on_is_never_shared_across(change, monkeypatch):
+    """Each setting baked into the compiled step keeps estimators apart: the changed one
+    traces its own step and trains as it does with sharing off; the learning rate (a
+    variable the step reads) does not."""
+    from lamina.wrappers import _mlp_base, _network
+    params = dict(hidden_layer_sizes=(7,), max_iter=3, batch_size=32, random_state=0)
+    monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", _network.SharedSteps(capacity=0))
+    alone = quiet_fit(MLPClassifier(**{**params, **change}), X_IRIS, Y_IRIS)
+    monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", _network.SharedSteps())
+    quiet_fit(MLPClassifier(**params), X_IRIS, Y_IRIS)
+    changed = quiet_fit(MLPClassifier(**{**params, **change}), X_IRIS, Y_IRIS)
+    assert _traces(changed) == 2
+    assert changed.loss_curve_ == alone.loss_curve_
+    rate = quiet_fit(MLPClassifier(learning_rate_init=0.01, **params), X_IRIS, Y_IRIS)
+    assert _traces(rate) == 0
+
+
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_a_network_kept_across_fits_shares_under_what_it_was_built_as(how, monkeypatch):
+    """warm_start and partial_fit keep the network (and partial_fit its compiled step) when
+    set_params changes the activation or the loss since: the key is read from the network
+    built, so its step is never taken by a network built with the new settings."""
+    from lamina.wrappers import _mlp_base, _network
+    monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", _network.SharedSteps())
+    params = dict(hidden_layer_sizes=(7,), max_iter=2, batch_size=32, random_state=0)
+    if how == "warm_start":
+        kept = quiet_fit(MLPClassifier(warm_start=True, **params), X_IRIS, Y_IRIS)
+        kept.set_params(activation="tanh")
+        quiet_fit(kept, X_IRIS, Y_IRIS)
+        make = lambda: MLPClassifier(activation="tanh", **params)      # noqa: E731
+        fit_new = lambda est: quiet_fit(est, X_IRIS, Y_IRIS)          # noqa: E731
+    else:
+        kept = MLPRegressor(**params).partial_fit(X_REG, Y_REG)
+        kept.set_params(loss="poisson")
+        kept.partial_fit(X_REG, np.abs(Y_REG))
+        make = lambda: MLPRegressor(loss="poisson", **params)          # noqa: E731
+        fit_new = lambda est: quiet_fit(est, X_REG, np.abs(Y_REG))    # noqa: E731
+    shared = fit_new(make())
+    monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", _network.SharedSteps(capacity=0))
+    alone = fit_new(make())
+    assert _traces(shared) == 2
+    assert shared.loss_curve_ == alone.loss_curve_
 
 
 # ---- pipelines and searches -----------------------------------------------------------------

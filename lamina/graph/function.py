@@ -32,6 +32,8 @@ from .ir import Graph, placeholder
 from .session import needed_ops
 
 WARN_AFTER_RETRACES = 5
+# Function.export_plans keeps the plans of this many signatures, those added last.
+EXPORTED_SIGNATURES = 4
 
 
 class FuncGraph(Graph):
@@ -65,6 +67,7 @@ class ConcreteFunction:
         self._scope_device = scope_device
         self.device: Device = CPU      # decided when the plan is compiled
         self._plan: Plan | None = None
+        self._program = None           # an optimized program to compile (see _from_program)
         leaves = nest.flatten(outputs)
         self._symbolic = [i for i, x in enumerate(leaves)
                           if isinstance(x, Tensor) and x._value is None]
@@ -79,6 +82,8 @@ class ConcreteFunction:
         return self._plan
 
     def _compile(self) -> Plan:
+        if self._program is not None:
+            return compile_program(self._program, [id(h) for h in self.inputs])
         leaves = nest.flatten(self.structured_outputs)
         fetched = [leaves[i] for i in self._symbolic]
         effects = [op for op in self.graph.get_operations()
@@ -111,10 +116,10 @@ class ConcreteFunction:
     @classmethod
     def _from_program(cls, name: str, inputs: list[tuple], outputs: Any,
                       symbolic: list[int], program) -> "ConcreteFunction":
-        """A concrete function compiled from an optimized ``program`` (a rebound one, see
-        ``export_plans``) for the CPU: its graph holds only placeholders (``inputs``: (shape,
-        dtype, name) each), and ``outputs`` is the output structure with the program's results
-        at ``symbolic``."""
+        """A concrete function running an optimized ``program`` (a rebound one, see
+        ``export_plans``) on the CPU, compiled on first use (code generation only): its graph
+        holds only placeholders (``inputs``: (shape, dtype, name) each), and ``outputs`` is
+        the output structure with the program's results at ``symbolic``."""
         graph = FuncGraph(name)
         with graph.as_default():
             holders = [placeholder(dtype, shape, name=n) for shape, dtype, n in inputs]
@@ -122,7 +127,7 @@ class ConcreteFunction:
         self.graph, self.inputs, self.structured_outputs = graph, holders, outputs
         self._fuse = self._arg_device = self._scope_device = None
         self.device, self._symbolic = CPU, list(symbolic)
-        self._plan = compile_program(program, [id(h) for h in holders])
+        self._plan, self._program = None, program
         self._single = symbolic == [0] and not nest.is_nested(outputs)
         return self
 
@@ -257,13 +262,19 @@ class Function:
         alike; None where that cannot be done (a plan not compiled or not on the CPU, a plan
         naming an object not in ``objects``, an output that is not computed by the plan)."""
         programs, outputs = {}, {}
-        for key, concrete in self._cache.items():
-            if concrete._plan is None or concrete.device is not CPU:
+        # the signatures added last (a function called with many shapes keeps a few)
+        for key, concrete in list(self._cache.items())[-EXPORTED_SIGNATURES:]:
+            program = (concrete._plan.program if concrete._plan is not None
+                       else concrete._program)
+            if program is None:            # traced, never compiled: never run either
+                continue
+            if concrete.device is not CPU:
                 return None
             leaves = nest.flatten(concrete.structured_outputs)
-            if any(isinstance(x, Tensor) and x._value is not None for x in leaves):
+            if not all(isinstance(x, Tensor) and x._value is None or rebind.plain(x)
+                       for x in leaves):
                 return None
-            programs[key] = concrete.plan.program
+            programs[key] = program
             inputs = [(tuple(h.shape), h.dtype, h.op.name) for h in concrete.inputs]
             shape = nest.map_structure(lambda x: None if isinstance(x, Tensor) else x,
                                        concrete.structured_outputs)

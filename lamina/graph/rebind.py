@@ -9,8 +9,9 @@ places and generates code again, skipping the trace and the optimizing passes (m
 small model's first step).
 
 Only what the caller lists is replaced. A program naming any other object (a random
-generator, a Python callable, a variable not listed) is not detached: ``detach`` returns
-None and the caller traces as usual. What the objects cannot show must be equal for the two
+generator, a Python function or bound method, a variable not listed) is not detached:
+``detach`` returns None and the caller traces as usual. Plain data (numbers, strings,
+dtypes, primitives, NumPy ufuncs and module-level builtins) is kept as it is. What the objects cannot show must be equal for the two
 models, and is the caller's to ensure: values baked into the program as constants
 (hyperparameters such as a penalty's factor) and the Python code that was traced.
 """
@@ -45,12 +46,32 @@ class _Unknown(Exception):
     """An attribute holds an object the list does not name."""
 
 
-def _signature(obj: Any) -> tuple:
-    """What must match for one object to stand for another: its type, and a variable's
-    shape and dtype."""
-    if isinstance(obj, Variable):
-        return (type(obj), tuple(obj.shape), obj.dtype.name)
-    return (type(obj),)
+def _signatures(objects: Sequence[Any]) -> list[tuple]:
+    """What must match for one list to stand for another: each object's type, a variable's
+    shape and dtype, and where the same object appears twice (the passes reason by identity:
+    two places holding one object are not two objects)."""
+    first: dict[int, int] = {}
+    out = []
+    for k, obj in enumerate(objects):
+        same = first.setdefault(id(obj), k)
+        if isinstance(obj, Variable):
+            out.append((type(obj), tuple(obj.shape), obj.dtype.name, same))
+        else:
+            out.append((type(obj), same))
+    return out
+
+
+def plain(value: Any) -> bool:
+    """Whether ``value`` is plain data that may be shared between programs as it is: numbers,
+    strings, dtypes, primitives, NumPy ufuncs, builtins not bound to an object."""
+    if isinstance(value, Tensor) or not isinstance(value, _PLAIN):
+        return False
+    if isinstance(value, types.BuiltinFunctionType):
+        owner = getattr(value, "__self__", None)
+        return owner is None or isinstance(owner, types.ModuleType)
+    if isinstance(value, slice):
+        return all(plain(v) for v in (value.start, value.stop, value.step))
+    return True
 
 
 def _map(value: Any, convert) -> Any:
@@ -60,6 +81,8 @@ def _map(value: Any, convert) -> Any:
     if kind is tuple or kind is list:
         return kind(_map(v, convert) for v in value)
     if kind is dict:
+        if not all(plain(k) for k in value):
+            raise _Unknown("a dict key")
         return {k: _map(v, convert) for k, v in value.items()}
     if kind is frozenset:
         return frozenset(_map(v, convert) for v in value)
@@ -104,9 +127,9 @@ def detach(programs: dict[Any, P.Program], objects: Sequence[Any]) -> Template |
         k = index.get(id(value))
         if k is not None:
             return _Place(k)
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) and value.dtype != object:
             return value.copy()    # a constant: not to share with the program it came from
-        if isinstance(value, _PLAIN) and not isinstance(value, Tensor):
+        if plain(value):
             return value
         raise _Unknown(type(value).__name__)
 
@@ -114,13 +137,14 @@ def detach(programs: dict[Any, P.Program], objects: Sequence[Any]) -> Template |
         detached = {key: _copy(program, convert) for key, program in programs.items()}
     except _Unknown:
         return None
-    return Template(detached, [_signature(obj) for obj in objects])
+    return Template(detached, _signatures(objects))
 
 
 def attach_matches(template: Template, objects: Sequence[Any]) -> bool:
     """Whether ``objects`` can take the places of the template's: as many, of the same types,
-    variables of the same shapes and dtypes, eager and on the CPU (where the plans run)."""
-    return [_signature(obj) for obj in objects] == template.signatures and not any(
+    variables of the same shapes and dtypes, the same object where the template had one
+    object twice, eager and on the CPU (where the plans run)."""
+    return _signatures(objects) == template.signatures and not any(
         isinstance(obj, Variable) and (obj._op is not None or obj._device is not CPU)
         for obj in objects)
 

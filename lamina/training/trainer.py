@@ -241,7 +241,8 @@ class Trainer:
     def state_objects(self) -> list:
         """What the compiled steps act on, in an order that models built alike share: the
         optimizer, its step count and learning-rate variable, each trainable variable followed
-        by its slots (by slot name), the other weights, then the metrics' variables."""
+        by its slots (by slot name), the other weights, then the metrics' variables (those
+        made so far: metrics are made by the first trace)."""
         opt = self.optimizer
         objects = [opt, opt.iterations]
         if isinstance(opt._learning_rate, Variable):
@@ -271,10 +272,13 @@ class Trainer:
 
     def import_plans(self, templates: dict) -> bool:
         """Takes compiled steps that :meth:`export_plans` gave for another model built alike
-        (the caller vouches for that: same layers, loss, optimizer settings and metrics), so
-        this model's first steps need no tracing. The optimizer's slots are made first (a
-        trace would make them). False where the state does not match (nothing is taken)."""
-        if self.run_eagerly or self.optimizer is None:
+        (the caller vouches for that: same layers, loss and optimizer settings), so this
+        model's first steps need no tracing. The optimizer's slots are made first, as a trace
+        would. False where the state does not match (no step is taken). Metrics and the
+        per-output losses of several outputs are made by the first trace: a model with them
+        never matches before it has traced."""
+        if (self.run_eagerly or self.optimizer is None
+                or not self.model.trainable_variables):
             return False
         self.optimizer.build(self.model.trainable_variables)
         objects = self.state_objects()

@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import optimizers
 from ..callbacks import Callback
-from ._network import (LazyTwin, MLPLoss, SharedSteps, build_network, predict,
+from ._network import (LazyTwin, MLPLoss, SharedSteps, build_network, network_key, predict,
                        seeded_global_stream)
 
 _ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
@@ -204,33 +204,23 @@ class BaseMLP(BaseEstimator):
         self.n_iter_ = 0
         seed = int(random_state.randint(np.iinfo(np.int32).max))
         batch_size = self._batch_size(self._n_train)
-        key = self._step_key(X_train, batch_size)
+        key = (type(self), network_key(self.model_), batch_size, X_train.dtype.str)
         if not self.model_._trainer._functions:     # freshly compiled: no step traced yet
             _SHARED_STEPS.take(key, self.model_)
+        traced = _SHARED_STEPS.traces(self.model_)
         with seeded_global_stream(seed):
             self.model_.fit(X_train, y_train, batch_size=batch_size,
                             epochs=1 if incremental else int(self.max_iter),
                             shuffle=bool(self.shuffle), verbose=0,
                             callbacks=[_EpochEnd(self, validation)])
-        _SHARED_STEPS.keep(key, self.model_)
+        if _SHARED_STEPS.traces(self.model_) > traced:   # this fit traced a step: keep it
+            _SHARED_STEPS.keep(key, self.model_)
         if self.early_stopping:
             self.model_.set_weights(self._best_weights)
         if not incremental and not self._stopped and self.n_iter_ == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                           "reached and the optimization hasn't converged yet.",
                           ConvergenceWarning)
-
-    def _step_key(self, X_train: np.ndarray, batch_size: int) -> tuple:
-        """Everything the compiled training step depends on besides the variables it acts on
-        (the network's make, the loss, the optimizer's settings, the batches' size and
-        dtype): estimators with equal keys share compiled steps (``_network.SharedSteps``)."""
-        solver = ((float(self.beta_1), float(self.beta_2), float(self.epsilon))
-                  if self.solver == "adam" else
-                  (float(self.momentum), bool(self.nesterovs_momentum)))
-        return (type(self).__name__, self._loss_kind(), X_train.shape[1], X_train.dtype.str,
-                self.n_outputs_, tuple(self._hidden_sizes()), self.activation,
-                float(self.alpha), self.solver, float(self.learning_rate_init), solver,
-                batch_size)
 
     def _split(self, X: np.ndarray, targets: np.ndarray, random_state: Any) -> tuple:
         """``(X_train, y_train, validation)``; ``validation`` is ``(X_val, y_val)`` or None."""

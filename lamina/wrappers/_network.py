@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import json
 import threading
 from typing import Any, Hashable, Iterator, Sequence
 
@@ -35,7 +36,7 @@ from ..ops.shape import shape as _dynamic_shape
 from ..tensor import Tensor
 
 __all__ = ["PenalizedDense", "MLPLoss", "build_network", "seeded_global_stream",
-           "float64_twin", "predict", "SharedSteps"]
+           "float64_twin", "predict", "network_key", "SharedSteps"]
 
 # The largest batch predict() runs at once: big enough that the per-batch cost vanishes.
 PREDICT_BATCH = 4096
@@ -280,11 +281,39 @@ def predict(model: Model, twin: Any, X: np.ndarray, dtype: np.dtype) -> np.ndarr
     return out.reshape(len(X), -1).astype(dtype, copy=False)
 
 
+def network_key(model: Model) -> tuple:
+    """What a compiled model's training step depends on besides the variables it acts on,
+    read from the model itself (what was built and compiled, whatever an estimator's
+    parameters say now): each layer's class, configuration (its name aside) and weight
+    shapes, the loss's class and configuration, the optimizer's class and configuration (a
+    numeric learning rate aside: the step reads it from a variable).
+
+    Example:
+        >>> network_key(model) == network_key(built_alike)
+        True
+    """
+    def config(obj: Any, *skip: str) -> str:
+        items = {k: v for k, v in obj.get_config().items() if k not in skip}
+        return json.dumps(items, sort_keys=True, default=repr)
+
+    trainer = model._trainer
+    layers = tuple((type(layer), config(layer, "name"),
+                    tuple((tuple(w.shape), w.dtype.name) for w in layer.weights))
+                   for layer in model.layers)
+    optimizer = trainer.optimizer
+    rate = optimizer.get_config().get("learning_rate")
+    skip = ("name", "learning_rate") if isinstance(rate, (int, float)) else ("name",)
+    return (layers, type(trainer.loss), config(trainer.loss, "name"), type(optimizer),
+            config(optimizer, *skip))
+
+
 class SharedSteps:
-    """Compiled training steps of networks built alike, by a key that names everything the
-    step's code depends on (see ``Trainer.export_plans``): a new estimator whose network
-    matches takes them, and its fit skips tracing and optimizing the step (about 4 ms of a
-    small network's fit). Holds the ``capacity`` keys used last; safe across threads.
+    """Compiled training steps of networks built alike, by a key that must name everything
+    the step's code depends on besides the variables it acts on (see
+    ``Trainer.export_plans``; the MLPs use :func:`network_key` with the batch size and the
+    data's dtype): a new estimator whose network matches takes them, and its fit skips
+    tracing and optimizing the step (about 4 ms of a small network's fit). Holds the
+    ``capacity`` keys used last; safe across threads.
 
     Example:
         >>> shared = SharedSteps()
@@ -306,13 +335,15 @@ class SharedSteps:
                 self._steps.move_to_end(key)
         return templates is not None and model._trainer.import_plans(templates)
 
+    @staticmethod
+    def traces(model: Model) -> int:
+        """How many times the model's compiled steps have traced so far."""
+        return sum(getattr(fn, "_traces", 0) for fn in model._trainer._functions.values())
+
     def keep(self, key: Hashable, model: Model) -> None:
-        """Keeps the trained ``model``'s steps under ``key`` (when it traced any: a model
-        that took all its steps leaves the kept ones as they are)."""
-        trainer = model._trainer
-        if not any(getattr(fn, "_traces", 0) for fn in trainer._functions.values()):
-            return
-        templates = trainer.export_plans()
+        """Keeps the trained ``model``'s steps under ``key`` (the caller keeps those of a fit
+        that traced a step; a model that took all its steps has nothing new)."""
+        templates = model._trainer.export_plans()
         if templates is None:
             return
         with self._lock:

@@ -133,3 +133,41 @@ def test_plans_optimized_with_numba_kernels_are_not_taken_without_them(monkeypat
     assert not target._trainer.import_plans(templates)
     monkeypatch.setenv("LAMINA_NUMBA", "1")
     assert target._trainer.import_plans(templates)
+
+
+def test_plain_values_and_what_is_not():
+    rng = np.random.default_rng(0)
+    for value in [1, 2.5, "SAME", None, np.float32(1), np.dtype("float32"), lm.float32,
+                  np.add, len, np.empty, slice(1, None, 2)]:
+        assert rebind.plain(value), value
+    for value in [rng.random, [].append, lambda: 0, slice(0, rng), lm.tensor(1.0),
+                  lm.Variable(1.0), object()]:
+        assert not rebind.plain(value), value
+
+
+def test_the_same_object_in_two_places_must_be_the_same_in_the_target():
+    model = make_model()
+    fit(model, epochs=1)
+    objects = model._trainer.state_objects()
+    template = model._trainer._functions["train"].export_plans(objects + [objects[3]])
+    assert template is not None
+    twin = make_model()
+    twin._trainer.optimizer.build(twin.trainable_variables)
+    others = twin._trainer.state_objects()
+    assert rebind.attach_matches(template, others + [others[3]])
+    look_alike = lm.Variable(others[3].numpy())          # same make, another object
+    assert not rebind.attach_matches(template, others + [look_alike])
+
+
+def test_imported_steps_compile_on_first_use():
+    source = make_model()
+    fit(source, epochs=1)
+    target = make_model()
+    assert target._trainer.import_plans(source._trainer.export_plans())
+    concretes = list(target._trainer._functions["train"]._cache.values())
+    assert all(c._plan is None for c in concretes)
+    target.fit(X[:48], Y[:48], batch_size=16, epochs=1, shuffle=False, verbose=0)
+    assert [c._plan is not None for c in concretes] == [True, False]   # the 16-row one ran
+    assert "def run(" in concretes[0].source
+    # exported again, the never-compiled one goes along as its program
+    assert len(target._trainer.export_plans()["train"].programs) == 2
