@@ -280,14 +280,18 @@ def test_shared_steps_keep_the_keys_used_last():
 
 
 @pytest.mark.parametrize("change", [{"activation": "tanh"}, {"hidden_layer_sizes": (8,)},
-                                    {"alpha": 0.5}, {"beta_1": 0.5}, {"epsilon": 1e-3},
-                                    {"solver": "sgd"}, {"batch_size": 40}])
+                                    {"alpha": 0.5}, {"beta_1": 0.5}, {"beta_2": 0.9},
+                                    {"epsilon": 1e-3}, {"solver": "sgd"}, {"batch_size": 40},
+                                    {"solver": "sgd", "nesterovs_momentum": False,
+                                     "base": {"solver": "sgd"}}])
 def test_a_setting_the_step_depends_on_is_never_shared_across(change, monkeypatch):
     """Each setting baked into the compiled step keeps estimators apart: the changed one
     traces its own step and trains as it does with sharing off; the learning rate (a
     variable the step reads) does not."""
     from lamina.wrappers import _mlp_base, _network
-    params = dict(hidden_layer_sizes=(7,), max_iter=3, batch_size=32, random_state=0)
+    change = dict(change)
+    params = dict(hidden_layer_sizes=(7,), max_iter=3, batch_size=32, random_state=0,
+                  **change.pop("base", {}))
     monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", _network.SharedSteps(capacity=0))
     alone = quiet_fit(MLPClassifier(**{**params, **change}), X_IRIS, Y_IRIS)
     monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", _network.SharedSteps())
@@ -297,6 +301,38 @@ def test_a_setting_the_step_depends_on_is_never_shared_across(change, monkeypatc
     assert changed.loss_curve_ == alone.loss_curve_
     rate = quiet_fit(MLPClassifier(learning_rate_init=0.01, **params), X_IRIS, Y_IRIS)
     assert _traces(rate) == 0
+
+
+def test_only_a_fit_that_traced_keeps_its_steps(monkeypatch):
+    """partial_fit calls after the first trace nothing new: they keep nothing (an export
+    per call would cost more than the call's step). A call with a new batch shape does."""
+    from lamina.wrappers import _mlp_base, _network
+    shared = _network.SharedSteps()
+    monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", shared)
+    kept = []
+    monkeypatch.setattr(shared, "keep", lambda key, model: kept.append(key))
+    est = MLPClassifier(hidden_layer_sizes=(5,), batch_size=50, random_state=0)
+    est.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+    est.partial_fit(X_IRIS, Y_IRIS)
+    est.partial_fit(X_IRIS, Y_IRIS)
+    assert len(kept) == 1
+    est.partial_fit(X_IRIS[:120], Y_IRIS[:120])      # 50, 50, 20: a new last batch
+    assert len(kept) == 2
+
+
+def test_export_keeps_the_signatures_that_ran(monkeypatch):
+    """Fits of one network on data of changing sizes (cross-validation folds, learning
+    curves) add a last-batch signature each time; an export keeps four, those that ran (the
+    full batch every step uses) before those imported and never run: each fit then traces
+    only its own last batch."""
+    from lamina.wrappers import _mlp_base, _network
+    monkeypatch.setattr(_mlp_base, "_SHARED_STEPS", _network.SharedSteps())
+    traces = []
+    for n in (150, 140, 130, 120, 110):            # last batches of 22, 12, 2, 24, 14 rows
+        est = quiet_fit(MLPClassifier(hidden_layer_sizes=(5,), max_iter=1, batch_size=32,
+                                      random_state=0), X_IRIS[:n], Y_IRIS[:n])
+        traces.append(_traces(est))
+    assert traces == [2, 1, 1, 1, 1]
 
 
 @pytest.mark.parametrize("how", ["warm_start", "partial_fit"])

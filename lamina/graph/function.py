@@ -32,7 +32,7 @@ from .ir import Graph, placeholder
 from .session import needed_ops
 
 WARN_AFTER_RETRACES = 5
-# Function.export_plans keeps the plans of this many signatures, those added last.
+# Function.export_plans keeps the plans of this many signatures (those that ran first).
 EXPORTED_SIGNATURES = 4
 
 
@@ -49,6 +49,10 @@ class FuncGraph(Graph):
 
 class ConcreteFunction:
     """One traced specialization of a Function: its graph and its compiled plan.
+
+    One imported from another model's function (``Function.import_plans``) was not traced
+    here: its graph holds only the placeholders, its ``structured_outputs`` None where the
+    plan's results go, and its plan is generated on first use.
 
     Attributes:
         graph: the traced FuncGraph (``graph.get_operations()``, ``print(graph)``).
@@ -262,8 +266,10 @@ class Function:
         alike; None where that cannot be done (a plan not compiled or not on the CPU, a plan
         naming an object not in ``objects``, an output that is not computed by the plan)."""
         programs, outputs = {}, {}
-        # the signatures added last (a function called with many shapes keeps a few)
-        for key, concrete in list(self._cache.items())[-EXPORTED_SIGNATURES:]:
+        # A function called with many shapes keeps a few: those that ran (compiled), the
+        # last added first, then those imported and never run.
+        ranked = sorted(self._cache.items(), key=lambda item: item[1]._plan is not None)
+        for key, concrete in ranked[-EXPORTED_SIGNATURES:]:
             program = (concrete._plan.program if concrete._plan is not None
                        else concrete._program)
             if program is None:            # traced, never compiled: never run either

@@ -148,7 +148,7 @@ class Adam(Optimizer):
         k = int(s) if math.isfinite(s) else -1
         if k != s or k < 0:             # not a step count: computed for it alone
             one = c(1.0)
-            with np.errstate(invalid="ignore"):     # NaN for a negative step, as the graph
+            with np.errstate(invalid="ignore", over="ignore"):   # a negative step: NaN
                 return (np.sqrt(one - np.power(c(self.beta_2), c(step))),
                         one - np.power(c(self.beta_1), c(step)))
         table = self.__dict__.get("_bias_table")

@@ -282,11 +282,13 @@ def predict(model: Model, twin: Any, X: np.ndarray, dtype: np.dtype) -> np.ndarr
 
 
 def network_key(model: Model) -> tuple:
-    """What a compiled model's training step depends on besides the variables it acts on,
-    read from the model itself (what was built and compiled, whatever an estimator's
-    parameters say now): each layer's class, configuration (its name aside) and weight
-    shapes, the loss's class and configuration, the optimizer's class and configuration (a
-    numeric learning rate aside: the step reads it from a variable).
+    """What a compiled ``Sequential`` model's training step depends on besides the variables
+    it acts on, read from the model itself (what was built and compiled, whatever an
+    estimator's parameters say now): each layer's class, configuration (its name aside) and
+    weight shapes, the loss's class and configuration, the optimizer's class, configuration (a
+    numeric learning rate aside: the step reads it from a variable) and fusing, the metrics
+    and loss weights. Written for the MLP estimators' networks: it does not describe how a
+    functional model's layers connect, nor an optimizer's weight-decay exclusions.
 
     Example:
         >>> network_key(model) == network_key(built_alike)
@@ -304,7 +306,7 @@ def network_key(model: Model) -> tuple:
     rate = optimizer.get_config().get("learning_rate")
     skip = ("name", "learning_rate") if isinstance(rate, (int, float)) else ("name",)
     return (layers, type(trainer.loss), config(trainer.loss, "name"), type(optimizer),
-            config(optimizer, *skip))
+            config(optimizer, *skip), bool(optimizer.fuse), config(trainer, "optimizer", "loss"))
 
 
 class SharedSteps:
