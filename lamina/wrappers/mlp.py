@@ -149,10 +149,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_known_classes(unique_labels(y))
-        indicator = self._label_binarizer.transform(y)
         X = np.asarray(X, dtype=np.float32)
         if self._label_binarizer.y_type_ == "multiclass":
-            return X, indicator.argmax(axis=1).astype(np.int32), indicator.shape[1]
+            # each label's index in the sorted classes_ (the argmax of its one-hot row, which
+            # LabelBinarizer.transform would build first: 0.4 ms for 1797 labels)
+            labels = np.searchsorted(self.classes_, y).astype(np.int32)
+            return X, labels, len(self.classes_)
+        indicator = self._label_binarizer.transform(y)
         return X, indicator.astype(np.float32), indicator.shape[1]
 
     def _check_known_classes(self, classes: np.ndarray) -> None:
