@@ -32,7 +32,9 @@ class Sequential(Model):
         self._graph: Functional | None = None
         object.__setattr__(self, "_stack", [])
         for layer in layers or []:
-            self.add(layer)
+            self._append(layer)
+        if self._input is not None and self._stack:
+            self._rebuild_graph()      # once for the whole list, not once per layer
 
     @property
     def layers(self) -> list[Layer]:
@@ -40,6 +42,12 @@ class Sequential(Model):
 
     def add(self, layer: Any) -> None:
         """Appends a layer (or an ``lm.Input``, which must come first)."""
+        self._append(layer)
+        if self._input is not None and self._stack:
+            self._rebuild_graph()
+
+    def _append(self, layer: Any) -> None:
+        """``add`` without building the symbolic graph again."""
         if isinstance(layer, functional.KerasTensor):
             if self._stack or self._input is not None:
                 raise ValueError("An lm.Input can only be the first entry of a Sequential "
@@ -59,8 +67,6 @@ class Sequential(Model):
                 layer._batch_input_shape is not None:
             self._input = functional.Input(batch_shape=layer._batch_input_shape,
                                            dtype=layer.dtype)
-        if self._input is not None:
-            self._rebuild_graph()
 
     def pop(self) -> Layer:
         """Removes and returns the last layer."""

@@ -341,3 +341,24 @@ def test_repeat_vector_and_permute_errors():
             L.Permute(dims)
     with pytest.raises(ValueError, match=r"expected ndim=3, received ndim=4"):
         L.Permute((2, 1))(_x(2, 3, 4, 5))
+
+
+def test_a_sequential_built_from_a_list_calls_each_layer_once():
+    """The constructor builds the symbolic graph once for the whole list (adding the layers
+    one by one rebuilds it after each: quadratic in the depth); add() still builds at once."""
+    calls = []
+
+    class Counted(lm.layers.Dense):
+        def call(self, inputs, training=None):
+            calls.append(self.name)
+            return super().call(inputs)
+
+    layers = [Counted(4, name=f"counted_{k}") for k in range(6)]
+    model = lm.Sequential([lm.Input(shape=(3,)), *layers])
+    assert sorted(calls) == sorted(layer.name for layer in layers)
+    assert model.output_shape == (None, 4)
+    calls.clear()
+    model.add(Counted(2, name="counted_last"))
+    assert len(calls) == 7 and model.output_shape == (None, 2)
+    with pytest.raises(ValueError):
+        lm.Sequential([lm.Input(shape=(3,)), lm.layers.Dense(4), lm.layers.Reshape((5,))])
