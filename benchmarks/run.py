@@ -61,9 +61,11 @@ def measure(framework: str, workload: str, seconds: float) -> dict | None:
                      "--seconds", str(seconds)], blas_env())
 
 
-def run_json(command: list[str], env: dict | None = None) -> dict:
-    """Runs one measuring process; its last line of output (JSON), or its last error line."""
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+def run_json(command: list[str], env: dict | None = None, check: bool = False) -> dict:
+    """Runs one measuring process; its last line of output (JSON), or its last error line
+    (``check``: raises CalledProcessError instead when the process fails)."""
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=check)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         return {"error": (proc.stderr.strip().splitlines() or ["(no output)"])[-1]}
@@ -233,13 +235,9 @@ def startup(frameworks: list[str]) -> list[dict]:
                                             "sklearn") or any(r["framework"] == module
                                                               for r in rows):
             continue
-        runs = []
-        for _ in range(3):
-            proc = subprocess.run([python, "-m", "benchmarks.startup", module], cwd=ROOT,
-                                  env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                                  capture_output=True, text=True)
-            if proc.returncode == 0:
-                runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        runs = [run_json([python, "-m", "benchmarks.startup", module],
+                         dict(os.environ, PYTHONPATH=str(ROOT))) for _ in range(3)]
+        runs = [r for r in runs if "error" not in r]
         if runs:
             rows.append({"framework": module,
                          "import_s": statistics.median(r["import_s"] for r in runs),
@@ -248,10 +246,8 @@ def startup(frameworks: list[str]) -> list[dict]:
 
 
 def gemm_floor() -> dict:
-    env = blas_env()
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.gemm_floor", "mnist_mlp_b128"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json([sys.executable, "-m", "benchmarks.gemm_floor", "mnist_mlp_b128"],
+                    blas_env(), check=True)
 
 
 SCALING_BATCHES = (16, 64, 256, 1024)

@@ -19,25 +19,47 @@ CONFIGS = [
 ]
 
 
-def _run(make_opt, fuse: bool, compiled: bool, steps: int = 4):
-    rng = np.random.default_rng(0)
+def _run(make_opt, *, fuse=None, compiled=True, steps: int = 4, penalty=False, fold=True,
+         monkeypatch=None, assign_inside=False, transposed=False):
+    """A two-layer network trained ``steps`` steps, eagerly or with lm.function; ``fuse``
+    sets the optimizer's (None: its default). ``penalty``: a wider relu network with L2
+    penalties on its weights, the penalty gradients folded into the fused step (``fold``) or
+    computed as they stand (``monkeypatch`` turns the pass off); ``assign_inside`` halves the
+    second weight in the step, ``transposed`` uses it transposed. Returns the weights and the
+    compiled step's FusedOptimizerStep nodes (none eagerly)."""
+    if not fold:
+        from lamina.graph.passes import fused_decay
+        monkeypatch.setattr(fused_decay, "run", lambda program: False)
+    rng = np.random.default_rng(4 if penalty else 0)
+    n, i, u, o = (7, 6, 5, 3) if penalty else (5, 3, 4, 2)
     params = [lm.Variable(rng.standard_normal(s).astype(np.float32))
-              for s in [(3, 4), (4,), (4, 2), (2,)]]
-    x = lm.tensor(rng.standard_normal((5, 3)).astype(np.float32))
+              for s in [(i, u), (u,), (o, u) if transposed else (u, o), (o,)]]
+    x = lm.tensor(rng.standard_normal((n, i)).astype(np.float32))
     opt = make_opt()
-    opt.fuse = fuse
+    if fuse is not None:
+        opt.fuse = fuse
 
     def step(x):
+        if assign_inside:
+            params[2].assign(params[2] * 0.5)
         with lm.GradientTape() as tape:
-            h = lm.tanh(lm.matmul(x, params[0]) + params[1])
-            loss = lm.sum(lm.square(lm.matmul(h, params[2]) + params[3]))
+            h = (lm.relu if penalty else lm.tanh)(lm.matmul(x, params[0]) + params[1])
+            w2 = lm.transpose(params[2]) if transposed else params[2]
+            out = lm.matmul(h, w2) + params[3]
+            if penalty:
+                loss = (lm.mean(lm.square(out)) + 3e-3 * lm.sum(lm.square(params[0]))
+                        + lm.sum(lm.square(params[2])) * 0.25)
+            else:
+                loss = lm.sum(lm.square(out))
         opt.apply_gradients(zip(tape.gradient(loss, params), params))
         return loss
 
     fn = lm.function(step) if compiled else step
     for _ in range(steps):
         fn(x)
-    return [p.numpy() for p in params], opt
+    fused = [node for node in fn.get_concrete_function(x).optimized.nodes
+             if node.op == "FusedOptimizerStep"] if compiled else []
+    return [p.numpy() for p in params], fused
 
 
 @pytest.mark.parametrize("make_opt", CONFIGS)
@@ -155,39 +177,6 @@ def test_gradient_of_a_transposed_weight_updates_it_in_its_own_order():
         np.testing.assert_array_equal(got, want)
 
 
-def _penalized_run(make_opt, fold: bool, monkeypatch, steps: int = 4, assign_inside=False,
-                   transposed=False):
-    """A two-layer network with L2 penalties on its weights, trained with lm.function; the
-    penalty gradients folded into the fused step (``fold``) or computed as they stand."""
-    from lamina.graph.passes import fused_decay
-    if not fold:
-        monkeypatch.setattr(fused_decay, "run", lambda program: False)
-    rng = np.random.default_rng(4)
-    params = [lm.Variable(rng.standard_normal(s).astype(np.float32))
-              for s in [(6, 5), (5,), (3, 5) if transposed else (5, 3), (3,)]]
-    x = lm.tensor(rng.standard_normal((7, 6)).astype(np.float32))
-    opt = make_opt()
-
-    @lm.function
-    def step(x):
-        if assign_inside:
-            params[2].assign(params[2] * 0.5)
-        with lm.GradientTape() as tape:
-            h = lm.relu(lm.matmul(x, params[0]) + params[1])
-            w2 = lm.transpose(params[2]) if transposed else params[2]
-            out = lm.matmul(h, w2) + params[3]
-            loss = (lm.mean(lm.square(out)) + 3e-3 * lm.sum(lm.square(params[0]))
-                    + lm.sum(lm.square(params[2])) * 0.25)
-        opt.apply_gradients(zip(tape.gradient(loss, params), params))
-        return loss
-
-    for _ in range(steps):
-        step(x)
-    fused = [n for n in step.get_concrete_function(x).optimized.nodes
-             if n.op == "FusedOptimizerStep"]
-    return [p.numpy() for p in params], fused
-
-
 @pytest.mark.parametrize("make_opt", CONFIGS)
 @pytest.mark.parametrize("numba_on", ["1", "0"])
 def test_penalty_gradients_folded_into_the_fused_step_give_the_same_numbers(
@@ -198,9 +187,9 @@ def test_penalty_gradients_folded_into_the_fused_step_give_the_same_numbers(
     pytest.importorskip("numba")
     monkeypatch.setenv("LAMINA_NUMBA", numba_on)
     with monkeypatch.context() as unfolded:
-        reference, steps = _penalized_run(make_opt, False, unfolded)
+        reference, steps = _run(make_opt, penalty=True, fold=False, monkeypatch=unfolded)
     assert not steps[0].attrs.get("decay")
-    got, steps = _penalized_run(make_opt, True, monkeypatch)
+    got, steps = _run(make_opt, penalty=True)
     decay = steps[0].attrs.get("decay", ())
     if numba_on == "1" and not isinstance(make_opt(), lm.optimizers.AdamW):
         assert [i for i, _ in decay] == [0, 2]    # the pass runs where numba kernels do
@@ -222,8 +211,8 @@ def test_penalty_fold_where_the_step_could_see_other_values(variant, folded, mon
     monkeypatch.setenv("LAMINA_NUMBA", "1")
     make = lambda: lm.optimizers.Adam(0.01)    # noqa: E731
     with monkeypatch.context() as unfolded:
-        reference, _ = _penalized_run(make, False, unfolded, **variant)
-    got, steps = _penalized_run(make, True, monkeypatch, **variant)
+        reference, _ = _run(make, penalty=True, fold=False, monkeypatch=unfolded, **variant)
+    got, steps = _run(make, penalty=True, **variant)
     assert [i for i, _ in steps[0].attrs["decay"]] == folded
     for r, g in zip(reference, got):
         np.testing.assert_array_equal(g, r)

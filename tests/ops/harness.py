@@ -233,23 +233,38 @@ def primitives_used(record: OpRecord, arrays: list) -> set[str]:
     return {op.type for op in graph.get_operations()}
 
 
-def check_compiled(record: OpRecord, arrays: list, seed: int = 3) -> None:
-    """The op and its gradients, compiled by lm.function, equal eager execution."""
-    tensors = as_lamina(arrays, np.float64)
-    eager = record.fn(*tensors).numpy()
-    compiled = lm.function(record.fn)(*tensors).numpy()
-    np.testing.assert_allclose(compiled, eager, rtol=1e-12, atol=1e-12,
-                               err_msg=f"{record.name} compiled forward")
+def check_compiled(record: OpRecord, arrays: list, seed: int = 3, device: Any = None) -> None:
+    """The op and its gradients, compiled by lm.function, equal eager execution. With
+    ``device``: both run in its scope with the results checked to be there, and the
+    gradients, eager and compiled, equal the CPU's (within looser tolerances)."""
+    on_device = device is not None
+    where = f" on {device}" if on_device else ""
+    with lm.device(device) if on_device else contextlib.nullcontext():
+        tensors = as_lamina(arrays, np.float64)
+        eager = record.fn(*tensors)
+        compiled = lm.function(record.fn)(*tensors)
+    if on_device:
+        assert compiled.device == device and device.backend.owns(compiled._value), \
+            f"{record.name}: compiled result on {compiled.device}, expected {device}"
+    np.testing.assert_allclose(compiled.numpy(), eager.numpy(),
+                               rtol=1e-10 if on_device else 1e-12, atol=1e-12,
+                               err_msg=f"{record.name} compiled forward{where}")
     if not record.grad:
         return
     float_idx = [i for i, a in enumerate(arrays) if is_float(a)]
-    weights = lm.tensor(np.random.default_rng(seed).standard_normal(np.shape(eager)))
+    weights = np.random.default_rng(seed).standard_normal(np.shape(eager.numpy()))
 
     def grads(*xs):
-        return loss_and_grads(record, list(xs), weights.numpy(), float_idx)[1]
+        return loss_and_grads(record, list(xs), weights, float_idx)[1]
 
-    expected = grads(*tensors)
-    got = lm.function(grads)(*tensors)
-    for e, g in zip(expected, got):
-        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-10, atol=1e-12,
-                                   err_msg=f"{record.name} compiled gradient")
+    expected = grads(*(as_lamina(arrays, np.float64) if on_device else tensors))
+    with lm.device(device) if on_device else contextlib.nullcontext():
+        got = {"gradient": grads(*tensors)} if on_device else {}
+        got["compiled gradient"] = lm.function(grads)(*tensors)
+    if on_device:
+        assert all(len(g) == len(expected) for g in got.values()), record.name
+    for what, values in got.items():
+        for e, g in zip(expected, values):
+            assert not on_device or g.device == device, f"{record.name}: gradient device"
+            np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-9 if on_device else 1e-10,
+                                       atol=1e-12, err_msg=f"{record.name} {what}{where}")
