@@ -319,6 +319,39 @@ def test_predict_on_batch_checks_every_call_one_sample_at_a_time():
                                rtol=1e-6)
 
 
+def test_input_shape_check_passed_once_never_hides_a_mismatch():
+    """_check_input_shapes passes again a plain array of the shape it last passed for the same
+    input (any dtype: it reads the shape alone); anything else is checked again, from
+    predict_on_batch as from fit, evaluate and predict."""
+    x, y = data(8)
+    model = classifier()
+    model.predict_on_batch(x[:1])
+    trainer = model._trainer
+    assert trainer._checked_input == ((1, 4), model.inputs[0])
+    trainer._check_input_shapes(np.zeros((1, 4), np.int32))
+    with pytest.raises(ValueError, match=r"expected shape \(None, 4\), received data of shape "
+                                         r"\(1, 3\)"):
+        model.predict(x[:1, :-1])
+    with pytest.raises(ValueError, match=r"received data of shape \(8, 3\)"):
+        model.evaluate(x[:, :-1], y)
+    with pytest.raises(ValueError, match=r"received data of shape \(2, 1, 4\)"):
+        model.predict_on_batch([x[:1], x[:1]])
+    with pytest.raises(ValueError, match=r"received data of shape \(4,\)"):
+        model.predict_on_batch(x[0])
+    with pytest.raises(ValueError, match="Expected at least one sample"):
+        model.predict_on_batch(x[:0])
+    with pytest.raises(ValueError, match="Expected at least one sample"):
+        model.predict_on_batch(x[:0])
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert trainer._checked_input == ((8, 4), model.inputs[0])
+    model.predict_on_batch(x[:1])
+    assert trainer._checked_input == ((1, 4), model.inputs[0])
+    other = classifier()
+    other._trainer._checked_input = ((1, 5), model.inputs[0])   # another model's input
+    with pytest.raises(ValueError, match=r"received data of shape \(1, 5\)"):
+        other._trainer._check_input_shapes(np.zeros((1, 5), np.float32))
+
+
 def test_train_on_batch_reports_the_loss_before_the_update():
     x, y = data(8)
     model = classifier()

@@ -47,8 +47,8 @@ class Trainer:
         self._metrics: list[list] | None = None   # per output: metric objects
         self._weighted: list[list] | None = None
         self._functions: dict[str, Callable] = {}
-        # (shape, the model's input tensor) of the last plain float32 array predict_on_batch
-        # checked against a one-input model: the same again skips to the finiteness check.
+        # (shape, the model's input tensor) of the last plain array _check_input_shapes passed
+        # for a one-input model: the same again needs no check.
         self._checked_input: tuple | None = None
 
     # ---- configuration --------------------------------------------------------------------
@@ -426,15 +426,27 @@ class Trainer:
 
     def _check_input_shapes(self, x: Any) -> None:
         """Data must fit the model's declared inputs (when it has them): a clear error now,
-        rather than one from deep inside the first step."""
-        from ..models import functional
+        rather than one from deep inside the first step.
+
+        A plain array given to a one-input model is matched to that input whatever the
+        structure, and checked by its shape alone: one of the shape last passed, for the same
+        input tensor, passes again without the structure walk (predict_on_batch serving one
+        sample at a time). Anything else, other arrays included, is checked in full.
+        """
         inputs = getattr(self.model, "inputs", None)
         if not inputs:
             return
+        plain = type(x) is np.ndarray and len(inputs) == 1
+        checked = self._checked_input
+        if plain and checked is not None and checked[1] is inputs[0] and checked[0] == x.shape:
+            return
+        from ..models import functional
         struct = self.model._inputs if hasattr(self.model, "_inputs") else inputs[0]
         values = functional.match_inputs(struct, x, self.model.name)
         for t in inputs:
             functional.check_shape(t, values[id(t)], self.model.name)
+        if plain:
+            self._checked_input = (x.shape, inputs[0])
 
     def _check_ready(self, what: str) -> None:
         if self.optimizer is None:
@@ -520,18 +532,14 @@ class Trainer:
         return _result(self.logs(), return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
-        inputs = getattr(self.model, "inputs", None) or [None]
-        checked = self._checked_input
-        if (type(x) is np.ndarray and x.dtype == np.float32 and checked is not None
-                and checked[0] == x.shape and checked[1] is inputs[0] and len(inputs) == 1):
-            # One sample at a time (serving): what the checks below found for this shape
-            # and this input still holds; only the values are new.
+        if type(x) is np.ndarray and x.dtype == np.float32 and x.ndim and x.shape[0]:
+            # What _prepare and num_samples would check of an array that is already float32
+            # and has samples, without their structure walks (serving one sample at a time).
             D.check_finite(x, "x")
+            self._check_input_shapes(x)
         else:
             x, _, _ = self._prepare(x, None, None, "predict_on_batch")
             D.num_samples(("x", x))
-            if type(x) is np.ndarray and len(inputs) == 1 and inputs[0] is not None:
-                self._checked_input = (x.shape, inputs[0])
         out = self._function("predict")(x)
         if isinstance(out, Tensor):
             return out.numpy()

@@ -366,9 +366,9 @@ def test_bias_relu_pool_leaves_other_blocks_alone():
     assert bias_relu_pool.BIAS_RELU_POOL not in ops(plain)
 
 
-def _embedding_dense_case(vocab, ids, wrap=False):
+def _embedding_dense_case(vocab, ids, wrap=False, index=None):
     """A loss through E[ids] (time-major, flattened) @ W + b, its gradients compiled and the
-    same in float64 NumPy."""
+    same in float64 NumPy; ``index(E, ids)``, when given, reads the rows."""
     rng = np.random.default_rng(3)
     e0 = rng.standard_normal((vocab, 3))
     w0, b0 = rng.standard_normal((3, 5)), rng.standard_normal(5)
@@ -377,7 +377,7 @@ def _embedding_dense_case(vocab, ids, wrap=False):
 
     def step(ids):
         with lm.GradientTape() as tape:
-            rows = E[ids] if wrap else lm.gather(E, ids)
+            rows = index(E, ids) if index else E[ids] if wrap else lm.gather(E, ids)
             x = lm.reshape(lm.transpose(rows, (1, 0, 2)), (-1, 3))
             loss = lm.sum(lm.tanh(lm.matmul(x, W) + b) * r.astype(np.float32))
         return [loss, *tape.gradient(loss, [E, W, b])]
@@ -420,6 +420,23 @@ def test_gather_matmul_still_rejects_ids_out_of_range():
     ids = np.full((4, 6), 5, np.int32)
     with pytest.raises(IndexError, match=r"index 5 is out of range for axis 0 with size 5"):
         _embedding_dense_case(5, ids)
+
+
+def test_gather_matmul_takes_whole_rows_as_indexing_defines_them_written_as_one_item():
+    """The spec test is indexing's _rows_only with a single item: E[ids] and gather qualify;
+    E[ids, :] (the same rows, a trailing full slice) is computed as written."""
+    from lamina.graph.passes import gather_matmul
+    from lamina.ops.indexing import FULL
+
+    assert gather_matmul._row_mode((("array", 0, "wrap"),)) == "wrap"
+    assert gather_matmul._row_mode((("array", 0, "strict"),)) == "strict"
+    for spec in [(("array", 0, "wrap"), FULL), (FULL, ("array", 0, "strict")), (("int", 0),),
+                 (("mask", 0),), (("array", 0, "wrap"), ("ellipsis",))]:
+        assert gather_matmul._row_mode(spec) is None
+    ids = np.random.default_rng(0).integers(0, 5, (4, 6)).astype(np.int32)
+    program = _embedding_dense_case(5, ids, index=lambda E, ids: E[ids, :])
+    assert any(n.op == "MatMul" and n.shape == (24, 5) for n in program.nodes)
+    assert not any(n.op == "ScatterAdd" and n.shape == (5, 5) for n in program.nodes)
 
 
 def test_gather_matmul_applies_to_a_dense_layer_on_embedded_sequences():

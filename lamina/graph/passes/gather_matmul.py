@@ -24,23 +24,33 @@ from __future__ import annotations
 import numpy as np
 
 from .. import program as P
+from ...ops import indexing
 from ...ops.registry import REGISTRY
 from . import rewrite, single_use
 
 _CHAIN = ("Reshape", "Transpose")
 
 
+def _row_mode(spec: tuple) -> str | None:
+    """The index mode of a GetItem/ScatterAdd spec on a 2-D array that selects whole rows at
+    its one index input, ``E[ids]``; None for any other spec. The rule is indexing's
+    ``_rows_only``, narrowed to the single item that ``E[ids]``, ``gather`` and Embedding
+    write: ``E[ids, :]`` selects the same rows (rewriting it would be as sound) but is left
+    as written."""
+    return spec[0][2] if len(spec) == 1 and indexing._rows_only(spec, 2) else None
+
+
 def _row_gather(node: P.Node) -> tuple[P.Node, P.Node, str] | None:
     """(table, ids, mode) when ``node`` gathers whole rows of a 2-D table: ``E[ids]``."""
-    if node.op != "GetItem" or len(node.inputs) != 2 or len(node.attrs["spec"]) != 1:
+    if node.op != "GetItem" or len(node.inputs) != 2:
         return None
-    kind, *rest = node.attrs["spec"][0]
+    mode = _row_mode(node.attrs["spec"])
     table, ids = node.inputs
-    if (kind != "array" or rest[0] != 0 or not table.static or len(table.shape) != 2
+    if (mode is None or not table.static or len(table.shape) != 2
             or not ids.static or not ids.dtype.is_integer or not ids.shape
             or tuple(node.shape) != tuple(ids.shape) + (table.shape[1],)):
         return None
-    return table, ids, rest[1]
+    return table, ids, mode
 
 
 def _chain_step(node: P.Node) -> tuple | None:
@@ -189,11 +199,11 @@ def run(program: P.Program) -> bool:
 
     def table_grad(n: P.Node, emit) -> P.Node | None:
         """scatter_add(moves(G @ Wt), ids) -> scatter_add(G, moved ids) @ Wt."""
-        if len(n.inputs) != 3 or len(n.attrs["spec"]) != 1 or len(n.shape) != 2:
+        if len(n.inputs) != 3 or len(n.shape) != 2:
             return None
-        kind, *rest = n.attrs["spec"][0]
+        mode = _row_mode(n.attrs["spec"])
         values, _, ids = n.inputs
-        if kind != "array" or rest[0] != 0 or not ids.static or not ids.dtype.is_integer:
+        if mode is None or not ids.static or not ids.dtype.is_integer:
             return None
         found = _scattered(values)
         if found is None:
@@ -207,7 +217,7 @@ def run(program: P.Program) -> bool:
         idx = row_ids(emit, ids, inverse)
         if tuple(idx.shape) != (g.shape[0],):
             return None
-        return matmul(emit, row_sums(emit, g, idx, rows, rest[1]), wt)
+        return matmul(emit, row_sums(emit, g, idx, rows, mode), wt)
 
     def rule(n: P.Node, emit) -> P.Node | None:
         if not n.static or not n.dtype.is_floating:
