@@ -129,3 +129,16 @@ def test_uploader_is_the_first_line_of_gpu_code(fake_gpu):
     assert lines[1].strip() == "i0 = _upload(i0)"
     assert lines[2].strip().startswith("t") and "k0(i0" in lines[2]
     assert cupy_codegen.GpuContext(fake_gpu).numba() is False
+
+
+def test_gpu_emitters_are_the_shared_ones_with_fused_chains_as_kernels():
+    """The CPU's table is the shared one plus its own; the GPU's is the shared one, with its
+    own fused chains (emitter_for may add ufunc emitters to either table as it meets ops)."""
+    from lamina.graph.codegen import numpy_codegen as base
+    shared, cpu_only = base.SHARED_EMITTERS, base.CPU_ONLY_EMITTERS
+    assert not set(shared) & set(cpu_only)
+    assert all(base.EMITTERS[op] is e for op, e in {**shared, **cpu_only}.items())
+    gpu = cupy_codegen.EMITTERS
+    assert not set(cpu_only) & set(gpu)
+    assert all(gpu[op] is e for op, e in shared.items() if op != FUSED)
+    assert gpu[FUSED] is not shared[FUSED]

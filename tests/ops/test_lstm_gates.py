@@ -41,8 +41,8 @@ def test_numba_kernels_match_the_numpy_sequence_bit_for_bit(dtype, monkeypatch):
 @pytest.mark.skipif(not numba_kernels.available(), reason="numba is not installed")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_plans_call_the_kernels_directly_with_the_same_numbers(dtype, monkeypatch):
-    """Compiled code writes forward_into's steps out and calls the kernels itself; the numbers
-    are those of the NumPy sequence, bit for bit."""
+    """Compiled code calls forward_step with the kernel chosen at compile time, and the
+    backward kernel itself; the numbers are those of the NumPy sequence, bit for bit."""
     z, c, g_hc = _arrays(dtype)
 
     def step(z, c, g_hc):
@@ -53,7 +53,9 @@ def test_compiled_plans_call_the_kernels_directly_with_the_same_numbers(dtype, m
 
     fn = lm.function(step)
     got = [t.numpy() for t in fn(z, c, g_hc)]
-    assert "_lstm_forward_kernel(" in fn.get_concrete_function(z, c, g_hc).source
+    source = fn.get_concrete_function(z, c, g_hc).source
+    assert "_lstm_forward_step(" in source and "_lstm_forward_kernel)" in source
+    assert "_lstm_backward_kernel(" in source and "_lstm_forward(" not in source
     monkeypatch.setattr(numba_kernels, "for_arrays", lambda xp, name, *arrays: None)
     hc, grads = _step(z, c, g_hc)
     np.testing.assert_array_equal(got[0], hc)

@@ -130,14 +130,14 @@ def _fused(ctx: "GpuContext", node: P.Node, args: list[str], out: str) -> str:
                                                 source.operation, source.name,
                                                 source.preamble)
     if kernel is None:
-        return base.EMITTERS[FUSED].code(ctx, node, args, out)
+        return base.SHARED_EMITTERS[FUSED].code(ctx, node, args, out)
     return f"{ctx.ref(kernel, 'k')}({', '.join(args)}, {out})"
 
 
-# The GPU's emitters: the CPU's, with fused chains as kernels.
-EMITTERS: dict[str, base.Emitter] = dict(base.EMITTERS)
-EMITTERS[FUSED] = base.Emitter(_fused, in_place=True)
-del EMITTERS[base.GATHER_ROWS], EMITTERS[base.SCATTER_ROWS]   # cupy.take has no mode=
+# The GPU's emitters: those every backend shares (none of numpy_codegen.CPU_ONLY_EMITTERS),
+# with fused chains as kernels.
+EMITTERS: dict[str, base.Emitter] = {**base.SHARED_EMITTERS,
+                                     FUSED: base.Emitter(_fused, in_place=True)}
 
 # CuPy's reduction functions (with out= and keepdims=) by the ufunc that reduces; the CPU
 # code calls ufunc.reduce instead.

@@ -469,7 +469,9 @@ def _xent_grad(ctx, node, args, out):
 
 def _lstm_gates(ctx, node, args, out):
     """An LSTM step; the activated gates and tanh(c') stay in scratch buffers for the
-    gradient node of the same step (see lamina.ops.rnn)."""
+    gradient node of the same step (see lamina.ops.rnn). With the numba kernel the code calls
+    ``rnn.forward_step`` with the constants and kernel chosen here, once, rather than
+    ``forward_into``, which chooses them on every call."""
     z, c = node.inputs
     if None in z.shape or None in c.shape:
         return f"{out}[...] = {_fallback(ctx, node, args)}"
@@ -481,15 +483,10 @@ def _lstm_gates(ctx, node, args, out):
     if kernel is None:
         fn = ctx.ref(rnn_ops.forward_into, "_lstm_forward", False)
         return f"{fn}({ctx.module()}, {args[0]}, {args[1]}, {out}, {gates}, {tanh_c})"
-    # rnn.forward_into's steps written out: one call each, no dispatch at run time.
-    u = c.shape[-1]
-    scale, shift = (ctx.ref(a, "c") for a in rnn_ops.gate_constants(np, u, dt))
-    mul, tanh = ctx.fn("multiply"), ctx.fn("tanh")
-    return "; ".join([f"{mul}({args[0]}, {scale}, out={gates})",
-                      f"{tanh}({gates}, out={gates})",
-                      f"{kernel}({gates}, {scale}, {shift}, {args[1]}, {out}[1])",
-                      f"{tanh}({out}[1], out={tanh_c})",
-                      f"{mul}({gates}[:, {3 * u}:], {tanh_c}, out={out}[0])"])
+    scale, shift = (ctx.ref(a, "c") for a in rnn_ops.gate_constants(np, c.shape[-1], dt))
+    step = ctx.ref(rnn_ops.forward_step, "_lstm_forward_step", False)
+    return (f"{step}({ctx.module()}, {args[0]}, {args[1]}, {out}, {gates}, {tanh_c}, "
+            f"{scale}, {shift}, {kernel})")
 
 
 def _lstm_kernel(ctx, node, name: str) -> str | None:
@@ -515,7 +512,9 @@ def _lstm_gates_grad(ctx, node, args, out):
     return f"{fn}({ctx.module()}, {saved[0]}, {args[1]}, {saved[1]}, {args[3]}, {out})"
 
 
-EMITTERS: dict[str, Emitter] = {
+# The emitters every backend uses: code written against the context's array module, numba
+# kernels only where ``ctx.numba()`` allows them (cupy_codegen starts its table from this one).
+SHARED_EMITTERS: dict[str, Emitter] = {
     "SparseSoftmaxXent": Emitter(_xent),
     "SparseSoftmaxXentGrad": Emitter(_xent_grad),
     "LSTMGates": Emitter(_lstm_gates),
@@ -524,9 +523,6 @@ EMITTERS: dict[str, Emitter] = {
     "MatMulSum": Emitter(_matmul_sum),
     "Relu": Emitter(_relu, in_place=True),
     "BiasRelu": Emitter(_bias_relu, in_place=True),
-    BIAS_RELU_POOL: Emitter(_bias_relu_pool),
-    POOL_MASK_GRAD: Emitter(_pool_mask_grad),
-    POOL_MASK_SUM: Emitter(_pool_mask_sum),
     SUM_SQUARES: Emitter(_sum_squares),
     "ReluGrad": Emitter(_relu_grad, in_place=True),
     "Sigmoid": Emitter(_sigmoid, in_place=True),
@@ -548,13 +544,26 @@ EMITTERS: dict[str, Emitter] = {
     FUSED: Emitter(_fused, in_place=True),
 }
 
+# Row gathers (ids on axis 0) and their gradients: table keys of their own, since emitter_for
+# decides from the node's inputs whether a GetItem or ScatterAdd is one.
+GATHER_ROWS, SCATTER_ROWS = "GetItem/rows", "ScatterAdd/rows"
+
+# The emitters only the CPU has: the nodes of passes/bias_relu_pool.py, which call numba
+# kernels unconditionally (the pass runs only where they will run), and the row gathers and
+# scatters (take(..., out=, mode=) and indexing._add_rows, which CuPy has no form of; the GPU
+# calls their forwards).
+CPU_ONLY_EMITTERS: dict[str, Emitter] = {
+    BIAS_RELU_POOL: Emitter(_bias_relu_pool),
+    POOL_MASK_GRAD: Emitter(_pool_mask_grad),
+    POOL_MASK_SUM: Emitter(_pool_mask_sum),
+    GATHER_ROWS: Emitter(_gather_rows),
+    SCATTER_ROWS: Emitter(_scatter_rows),
+}
+
+# The CPU's table: both.
+EMITTERS: dict[str, Emitter] = {**SHARED_EMITTERS, **CPU_ONLY_EMITTERS}
 
 _GETITEM_VIEW = Emitter(_getitem_view, writes_out=False, view=True)
-# Row gathers (ids on axis 0) and their gradients: entries of a table that a backend without
-# take(..., out=, mode=) leaves out (cupy_codegen does).
-GATHER_ROWS, SCATTER_ROWS = "GetItem/rows", "ScatterAdd/rows"
-EMITTERS[GATHER_ROWS] = Emitter(_gather_rows)
-EMITTERS[SCATTER_ROWS] = Emitter(_scatter_rows)
 
 
 def emitter_for(node: P.Node, table: dict[str, Emitter] | None = None) -> Emitter | None:
