@@ -63,12 +63,15 @@ def measure(framework: str, workload: str, seconds: float) -> dict | None:
 
 def run_json(command: list[str], env: dict | None = None, check: bool = False) -> dict:
     """Runs one measuring process; its last line of output (JSON), or its last error line
-    (``check``: raises CalledProcessError instead when the process fails)."""
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                          check=check)
+    (``check``: raises RuntimeError with that line instead, when the process fails or
+    prints nothing)."""
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        return {"error": (proc.stderr.strip().splitlines() or ["(no output)"])[-1]}
+        error = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        if check:
+            raise RuntimeError(f"{' '.join(command)} failed (exit {proc.returncode}): {error}")
+        return {"error": error}
     return json.loads(lines[-1])
 
 

@@ -303,6 +303,25 @@ def test_a_setting_the_step_depends_on_is_never_shared_across(change, monkeypatc
     assert _traces(rate) == 0
 
 
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_indicator_targets_after_multiclass_labels_are_rejected_before_training(how):
+    """A network fitted on multiclass labels refuses a label-indicator matrix (the same
+    unique values 0, 1, 2) with scikit-learn's message, before its records change."""
+    indicator = np.eye(3, dtype=int)[Y_IRIS]
+    if how == "warm_start":
+        est = quiet_fit(MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, warm_start=True,
+                                      random_state=0), X_IRIS, Y_IRIS)
+        call = lambda: est.fit(X_IRIS, indicator)                    # noqa: E731
+    else:
+        est = MLPClassifier(hidden_layer_sizes=(5,), random_state=0)
+        est.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+        call = lambda: est.partial_fit(X_IRIS, indicator)            # noqa: E731
+    before = est.n_iter_
+    with pytest.raises(ValueError, match="multilabel"):
+        call()
+    assert est.n_iter_ == before
+
+
 def test_only_a_fit_that_traced_keeps_its_steps(monkeypatch):
     """partial_fit calls after the first trace nothing new: they keep nothing (an export
     per call would cost more than the call's step). A call with a new batch shape does."""

@@ -31,23 +31,25 @@ class Sequential(Model):
         self._input: functional.KerasTensor | None = None
         self._graph: Functional | None = None
         object.__setattr__(self, "_stack", [])
-        for layer in layers or []:
-            self._append(layer)
+        self._add_all(layers or [])
+
+    def _add_all(self, layers: Sequence[Any]) -> None:
+        """``add`` for each layer, the symbolic graph built once at the end rather than after
+        every layer (quadratic in the depth). Each layer is checked as it is added, so an
+        entry that is not a layer or a repeated name is reported before a layer that fails
+        when called."""
+        for layer in layers:
+            self.add(layer, rebuild=False)
         if self._input is not None and self._stack:
-            self._rebuild_graph()      # once for the whole list, not once per layer
+            self._rebuild_graph()
 
     @property
     def layers(self) -> list[Layer]:
         return list(self._stack)
 
-    def add(self, layer: Any) -> None:
-        """Appends a layer (or an ``lm.Input``, which must come first)."""
-        self._append(layer)
-        if self._input is not None and self._stack:
-            self._rebuild_graph()
-
-    def _append(self, layer: Any) -> None:
-        """``add`` without building the symbolic graph again."""
+    def add(self, layer: Any, rebuild: bool = True) -> None:
+        """Appends a layer (or an ``lm.Input``, which must come first). ``rebuild=False``
+        leaves building the symbolic graph (output shapes, weights) to a later call."""
         if isinstance(layer, functional.KerasTensor):
             if self._stack or self._input is not None:
                 raise ValueError("An lm.Input can only be the first entry of a Sequential "
@@ -67,6 +69,8 @@ class Sequential(Model):
                 layer._batch_input_shape is not None:
             self._input = functional.Input(batch_shape=layer._batch_input_shape,
                                            dtype=layer.dtype)
+        if rebuild and self._input is not None:
+            self._rebuild_graph()
 
     def pop(self) -> Layer:
         """Removes and returns the last layer."""
@@ -150,8 +154,8 @@ class Sequential(Model):
         if config.get("build_input_shape") is not None:
             model._input = functional.Input(batch_shape=config["build_input_shape"],
                                             dtype=config.get("input_dtype", "float32"))
-        for spec in config["layers"]:
-            model.add(serialization.deserialize("layer", spec, custom_objects))
+        model._add_all([serialization.deserialize("layer", spec, custom_objects)
+                        for spec in config["layers"]])
         return model
 
 

@@ -150,9 +150,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         else:
             self._check_known_classes(unique_labels(y))
         X = np.asarray(X, dtype=np.float32)
-        if self._label_binarizer.y_type_ == "multiclass":
+        if self._label_binarizer.y_type_ == "multiclass" and y.ndim == 1:
             # each label's index in the sorted classes_ (the argmax of its one-hot row, which
-            # LabelBinarizer.transform would build first: 0.4 ms for 1797 labels)
+            # LabelBinarizer.transform would build first: 0.4 ms for 1797 labels); a 2-D y
+            # goes to transform, which rejects it for a network fitted on multiclass labels
             labels = np.searchsorted(self.classes_, y).astype(np.int32)
             return X, labels, len(self.classes_)
         indicator = self._label_binarizer.transform(y)

@@ -362,3 +362,20 @@ def test_a_sequential_built_from_a_list_calls_each_layer_once():
     assert len(calls) == 7 and model.output_shape == (None, 2)
     with pytest.raises(ValueError):
         lm.Sequential([lm.Input(shape=(3,)), lm.layers.Dense(4), lm.layers.Reshape((5,))])
+    # each entry is checked as it is added, before any layer is called
+    with pytest.raises(ValueError, match="unique names"):
+        lm.Sequential([lm.Input(shape=(3,)), lm.layers.Dense(4, name="d"),
+                       lm.layers.Reshape((5,)), lm.layers.Dense(2, name="d")])
+
+    class Logged(lm.Sequential):
+        added = []
+
+        def add(self, layer, rebuild=True):
+            Logged.added.append(layer)
+            super().add(layer, rebuild)
+
+    logged = Logged([lm.Input(shape=(3,)), lm.layers.Dense(4, name="logged_a"),
+                     lm.layers.Dense(2, name="logged_b")])
+    assert len(Logged.added) == 3 and logged.output_shape == (None, 2)
+    restored = Logged.from_config(logged.get_config())
+    assert len(Logged.added) == 5 and restored.output_shape == (None, 2)
