@@ -498,6 +498,20 @@ def test_wrong_feature_count_names_the_input_and_the_shapes():
         model.evaluate(np.ones((40, 5), "float32"), y)
 
 
+def test_a_model_whose_one_input_is_declared_in_a_dict_takes_a_dict_or_an_array():
+    inputs = lm.Input(shape=(3,), name="only")
+    model = lm.Model({"only": inputs}, lm.layers.Dense(2)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((4, 3), np.float32)
+    np.testing.assert_array_equal(model.predict({"only": x}, verbose=0),
+                                  model.predict(x, verbose=0))
+    model.fit({"only": x}, np.ones((4, 2), np.float32), verbose=0)
+    with pytest.raises(ValueError, match=r"no data for input 'only'; received keys \['other'\]"):
+        model.predict({"other": x})
+    with pytest.raises(ValueError, match=r"Input 'only' .* received data of shape \(4, 5\)"):
+        model.predict({"only": np.ones((4, 5), np.float32)})
+
+
 def test_one_hot_labels_with_sparse_loss_name_the_output_and_shapes():
     x, y = data()
     with pytest.raises(ValueError, match=r"Output 'output' of model 'clf'.*integer class "
