@@ -108,7 +108,8 @@ class ConcreteFunction:
         return self.plan.program
 
     def run(self, arrays: list) -> Any:
-        outs = self.plan(*arrays)
+        plan = self._plan or self.plan       # the generated function itself: one call less
+        outs = plan._fn(*arrays)
         if self._single:
             value = outs[0]
             return _wrap(value, from_numpy(value.dtype), self.device)
