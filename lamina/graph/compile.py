@@ -6,6 +6,7 @@ its inputs; callers cache plans per input signature.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Sequence
 
 from ..backends import CPU, Device, numba_kernels
@@ -25,10 +26,13 @@ class Plan:
         device: where the plan runs; it takes arrays of that device, or NumPy arrays, which
             its first lines copy there (see ``cupy_codegen``), and returns arrays there.
         values: the objects the source names (buffers ``b0``..., constants ``c0``...).
+
+    Calls from several threads run one after another (a lock): they share the buffers.
     """
 
     def __init__(self, program: Program, generated: numpy_codegen.Generated,
                  feed_order: list[int], device: Device = CPU):
+        self._lock = threading.Lock()
         self.program = program
         self.source = generated.source
         self.memory = generated.memory
@@ -38,7 +42,10 @@ class Plan:
         self._fn = generated.fn
 
     def __call__(self, *arrays: Any) -> tuple:
-        return self._fn(*arrays)
+        # One run at a time: the runs share the plan's buffers (BLAS calls and the kernels
+        # release the GIL, so two threads would write into each other's intermediates).
+        with self._lock:
+            return self._fn(*arrays)
 
     def __repr__(self) -> str:
         return (f"<lamina.Plan: {len(self.program.nodes)} nodes, "

@@ -108,8 +108,7 @@ class ConcreteFunction:
         return self.plan.program
 
     def run(self, arrays: list) -> Any:
-        plan = self._plan or self.plan       # the generated function itself: one call less
-        outs = plan._fn(*arrays)
+        outs = (self._plan or self.plan)(*arrays)
         if self._single:
             value = outs[0]
             return _wrap(value, from_numpy(value.dtype), self.device)

@@ -14,7 +14,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .. import dtypes as _dt
-from .._state import STATE, refresh_graph
+from .._state import _PROCESS, STATE, refresh_graph
 from ..backends import default_device
 from ..ops.registry import REGISTRY, Aval, Primitive, _target_dtype, defprim, record
 from ..tensor import Tensor, Variable, _fmt_shape, convert
@@ -282,14 +282,16 @@ def reset_default_graph() -> None:
 
 
 def disable_eager_execution() -> None:
-    """From now on ops build the default graph instead of running (TensorFlow 1 style)."""
-    STATE.eager = False
+    """From now on ops build the default graph instead of running (TensorFlow 1 style), in
+    this thread and in threads started later."""
+    _PROCESS["eager"] = STATE.eager = False
     refresh_graph()
 
 
 def enable_eager_execution() -> None:
-    """From now on ops run as soon as they are called (the default)."""
-    STATE.eager = True
+    """From now on ops run as soon as they are called (the default), in this thread and in
+    threads started later."""
+    _PROCESS["eager"] = STATE.eager = True
     refresh_graph()
 
 

@@ -13,7 +13,9 @@ global seed and ``s`` together.
 """
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import threading
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -53,6 +55,7 @@ class Generator:
     """
 
     def __init__(self, seed: int | None = None):
+        self._local = threading.local()      # a thread's stream in place of the CPU one
         self.reset_from_seed(seed)
 
     @classmethod
@@ -71,11 +74,35 @@ class Generator:
     def __repr__(self) -> str:
         return f"<lamina.random.Generator seed={self.seed}>"
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_local"]            # per thread: not part of the stream
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def _thread_seeded(self, seed: int) -> Iterator["Generator"]:
+        """Runs the block with this generator's CPU draws, in this thread only, coming from a
+        fresh stream started from ``seed``; the generator's own stream, and other threads'
+        draws, are left as they were. Compiled code holding the generator follows too (the
+        estimators' reproducible fits: ``wrappers/_network.seeded_global_stream``)."""
+        saved = getattr(self._local, "np", None)
+        self._local.np = np.random.Generator(np.random.PCG64(_check_seed(seed)))
+        try:
+            yield self
+        finally:
+            self._local.np = saved
+
     def source(self, xp: Any) -> Any:
-        """The backend generator for ``xp``: the PCG64 Generator, or a CuPy RandomState for
-        the current GPU, seeded from this stream the first time it is needed."""
+        """The backend generator for ``xp``: the PCG64 Generator (this thread's, inside
+        :meth:`_thread_seeded`), or a CuPy RandomState for the current GPU, seeded from this stream
+        the first time it is needed."""
         if xp is np:
-            return self._np
+            local = getattr(self._local, "np", None)
+            return self._np if local is None else local
         device = xp.cuda.Device().id
         state = self._gpu.get(device)
         if state is None:

@@ -164,10 +164,10 @@ def build_network(n_features: int, hidden_layer_sizes: Sequence[int], n_outputs:
 
 @contextlib.contextmanager
 def seeded_global_stream(seed: int | None) -> Iterator[None]:
-    """Runs the block with lamina's global random stream restarted from ``seed``, then
-    restores the stream's state: draws inside (weight initializers, the shuffling of
-    ``fit``, dropout) are reproducible, and code outside sees no change. ``None`` leaves the
-    stream alone.
+    """Runs the block with lamina's global random stream restarted from ``seed``, in this
+    thread only: draws inside (weight initializers, the shuffling of ``fit``, dropout) are
+    reproducible, estimators fitted in several threads at once each draw their own stream,
+    and code outside sees no change. ``None`` leaves the stream alone.
 
     Example:
         >>> with seeded_global_stream(0):
@@ -178,12 +178,8 @@ def seeded_global_stream(seed: int | None) -> Iterator[None]:
     if seed is None:
         yield
         return
-    saved = generator_for(None).source(np).bit_generator.state
-    generator_for(None).source(np).bit_generator.state = np.random.PCG64(seed).state
-    try:
+    with generator_for(None)._thread_seeded(seed):
         yield
-    finally:
-        generator_for(None).source(np).bit_generator.state = saved
 
 
 def float64_twin(model: Model, twin: Model | None = None) -> Model | None:
