@@ -177,7 +177,9 @@ def bind(prim: Primitive, *args: Any, name: str | None = None, **attrs: Any) -> 
             if out is not None:
                 return out
         elif len(args) == 2 and not attrs:
-            return apply_binary(prim, args[0], args[1])
+            out = _fast_binary(prim, args[0], args[1])
+            if out is not None:
+                return out
     return run_eager(prim, convert_inputs(prim, args), attrs)
 
 
@@ -202,7 +204,19 @@ def apply_binary(prim: Primitive, x: Any, y: Any) -> Tensor:
     one tensor and a Python number of a category the tensor's dtype absorbs (NumPy's own rule
     for Python scalars then gives the dtype lamina's promotion would). This keeps ``a + b``
     and ``a * 2.0`` within a small factor of the NumPy call."""
-    if STATE.graph is None and not STATE.tapes and prim.binary_fast:
+    if STATE.graph is None and not STATE.tapes:
+        out = _fast_binary(prim, x, y)
+        if out is not None:
+            return out
+    if STATE.graph is not None:
+        return bind(prim, x, y)
+    return run_eager(prim, convert_inputs(prim, (x, y)), {})
+
+
+def _fast_binary(prim: Primitive, x: Any, y: Any) -> Tensor | None:
+    """``apply_binary``'s direct path, once no graph and no tape is known: None where the
+    inputs need converting or checking."""
+    if prim.binary_fast:
         # Which input is the tensor, and is the other one directly usable with it?
         if type(x) is Tensor:
             t, xv = x, x._value
@@ -226,9 +240,7 @@ def apply_binary(prim: Primitive, x: Any, y: Any) -> Tensor:
                 dtype = value.dtype
                 return _wrap(value, t._dtype if dtype is t._dtype.np else _dt.from_numpy(dtype),
                              t._device)
-    if STATE.graph is not None:
-        return bind(prim, x, y)
-    return run_eager(prim, convert_inputs(prim, (x, y)), {})
+    return None
 
 
 def _absorbs(t: Tensor, scalar: Any) -> bool:
