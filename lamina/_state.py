@@ -24,6 +24,8 @@ class _State(threading.local):
         self.device = None         # the Device new tensors are placed on (None: default)
         self.device_stack = []
         self.grad_enabled = True   # False inside no_grad()
+        self.training = [None]     # the training flag of the innermost layer call setting one
+        self.sessions = []         # Sessions entered with ``with``, innermost last
         if not self.eager:
             refresh_graph(self)
 

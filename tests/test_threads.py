@@ -27,6 +27,7 @@ def run_in_threads(*targets):
         t.start()
     for t in threads:
         t.join(timeout=60)
+        assert not t.is_alive(), "a thread did not finish"
     if errors:
         raise errors[0]
 
@@ -129,3 +130,83 @@ def test_estimators_fitted_in_threads_score_as_fitted_one_by_one():
             threaded = cross_val_score(clf, X, y, cv=4, error_score="raise")
         single = cross_val_score(clf, X, y, cv=4, error_score="raise")
     np.testing.assert_array_equal(threaded, single)
+
+
+def test_a_training_call_in_one_thread_leaves_another_threads_layers_in_inference():
+    entered, done = threading.Event(), threading.Event()
+    seen = {}
+    from lamina.layers.base import training_scope
+
+    def train():
+        with training_scope(True):
+            entered.set()
+            done.wait(10)
+
+    def infer():
+        entered.wait(10)
+        try:
+            x = lm.ones((4, 1000))
+            seen["same"] = bool(np.array_equal(lm.layers.Dropout(0.5)(x).numpy(), x.numpy()))
+        finally:
+            done.set()
+
+    run_in_threads(train, infer)
+    assert seen == {"same": True}
+
+
+def test_reseeding_inside_a_seeded_block_reseeds_that_block_only():
+    gen = generator_for(None)
+    lm.random.seed(7)
+    untouched = lm.random.normal((2,)).numpy()
+    lm.random.seed(7)
+    with gen._thread_seeded(1):
+        lm.random.seed(3)
+        a = lm.random.normal((2,)).numpy()
+        lm.random.seed(3)
+        b = lm.random.normal((2,)).numpy()
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(lm.random.normal((2,)).numpy(), untouched)
+    lm.random.seed(7)
+
+
+def test_each_thread_has_its_own_default_session():
+    from lamina.graph.session import _current_session
+    g = lm.Graph()
+    with g.as_default():
+        c = lm.constant(2.0) * 3.0
+    opened, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def hold():
+        with lm.Session(graph=lm.Graph()):
+            opened.set()
+            done.wait(10)
+
+    def use():
+        opened.wait(10)
+        try:
+            with lm.Session(graph=g):
+                seen["value"] = float(_current_session().run(c))
+        finally:
+            done.set()
+
+    run_in_threads(hold, use)
+    assert seen == {"value": 6.0}
+
+
+def test_first_calls_from_two_threads_trace_a_function_once():
+    created = []
+    start = threading.Barrier(2)
+
+    @lm.function
+    def f(x):
+        if not created:
+            created.append(lm.Variable(1.0))
+        return x * created[0]
+
+    def call():
+        start.wait(10)
+        f(lm.tensor(2.0))
+
+    run_in_threads(call, call)
+    assert f.experimental_get_tracing_count() == 1

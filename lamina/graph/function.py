@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 import warnings
 import weakref
 from typing import Any, Callable
@@ -215,6 +216,7 @@ class Function:
         self._cache: dict[tuple, ConcreteFunction] = {}
         self._last_key: tuple | None = None
         self._traces = 0
+        self._trace_lock = threading.RLock()
         self._bound: "weakref.WeakKeyDictionary[Any, Function]" = weakref.WeakKeyDictionary()
         self.retrace_reasons: list[str] = []
         try:
@@ -248,9 +250,7 @@ class Function:
                     return concrete.run(fast[1])
         leaves, paths = self._leaves(args, kwargs)
         key = _key(leaves)
-        concrete = self._cache.get(key)
-        if concrete is None:
-            concrete = self._trace(args, kwargs, leaves, paths, key)
+        concrete = self._cache.get(key) or self._traced(args, kwargs, leaves, paths, key)
         self._last_key = key
         return concrete.run([_input_array(x) for x in leaves if _is_input(x)])
 
@@ -258,7 +258,7 @@ class Function:
         """The traced specialization for these arguments (tracing it if needed)."""
         leaves, paths = self._leaves(args, kwargs)
         key = _key(leaves)
-        return self._cache.get(key) or self._trace(args, kwargs, leaves, paths, key)
+        return self._cache.get(key) or self._traced(args, kwargs, leaves, paths, key)
 
     def export_plans(self, objects: list) -> "rebind.Template | None":
         """This function's compiled plans, detached from ``objects`` (the variables and
@@ -319,6 +319,12 @@ class Function:
         return self._traces
 
     # ---- tracing ------------------------------------------------------------------------
+    def _traced(self, args, kwargs, leaves, paths, key) -> ConcreteFunction:
+        """The concrete function for ``key``, traced by one thread at a time (two threads'
+        first calls would trace twice, and see each other's variable creation)."""
+        with self._trace_lock:
+            return self._cache.get(key) or self._trace(args, kwargs, leaves, paths, key)
+
     def _leaves(self, args: tuple, kwargs: dict) -> tuple[list, list[str]]:
         names = self._argument_names(args, kwargs)
         leaves: list = []

@@ -11,18 +11,16 @@ from typing import Any
 import numpy as np
 
 from .. import nest
+from .._state import STATE
 from ..backends import Device, get_device, to_host
 from ..tensor import Tensor, Variable, _fmt_shape
 from .ir import Graph, Operation, get_default_graph
 
-_OPEN: list["Session"] = []
-
-
 def _current_session() -> "Session":
-    if not _OPEN:
+    if not STATE.sessions:
         raise RuntimeError("No default Session: run inside `with lm.Session() as sess:` or "
                            "pass session=.")
-    return _OPEN[-1]
+    return STATE.sessions[-1]
 
 
 class Session:
@@ -54,15 +52,15 @@ class Session:
         self._compile = compile
 
     def __enter__(self) -> "Session":
-        _OPEN.append(self)
+        STATE.sessions.append(self)
         self._graph_scope = self.graph.as_default()
         self._graph_scope.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._graph_scope.__exit__(*exc)
-        if self in _OPEN:
-            _OPEN.remove(self)
+        if self in STATE.sessions:
+            STATE.sessions.remove(self)
         self.close()
 
     def close(self) -> None:

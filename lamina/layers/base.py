@@ -20,7 +20,6 @@ from ..graph.ir import name_scope
 from ..tensor import Tensor, Variable, _fmt_shape, convert
 
 _UIDS: dict[str, int] = {}
-_TRAINING: list = [None]     # the training flag of the innermost call that set one
 
 
 def unique_name(prefix: str) -> str:
@@ -40,11 +39,12 @@ def snake_case(name: str) -> str:
 @contextlib.contextmanager
 def training_scope(training: bool | None) -> Iterator[None]:
     """Makes ``training`` the default for layers called inside (Dropout, BatchNormalization)."""
-    _TRAINING.append(training)
+    stack = STATE.training      # per thread: another thread's training call is not this one's
+    stack.append(training)
     try:
         yield
     finally:
-        _TRAINING.pop()
+        stack.pop()
 
 
 class InputSpec:
@@ -261,7 +261,7 @@ class Layer:
         self._check_inputs(inputs)
         training = kwargs.pop("training", None)
         if training is None:
-            training = _TRAINING[-1]
+            training = STATE.training[-1]
         if self._accepts_training():
             kwargs["training"] = training
         self._clear_losses()

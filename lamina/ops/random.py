@@ -67,6 +67,11 @@ class Generator:
         """Restarts the stream from ``seed``, in place: graphs holding this generator follow."""
         if seed is not None:
             seed = _check_seed(seed)
+        if getattr(self._local, "np", None) is not None:
+            # inside _thread_seeded: reseed this thread's stream, as the block promises to
+            # leave the generator's own stream (and other threads) alone
+            self._local.np = np.random.Generator(np.random.PCG64(seed))
+            return
         self.seed = seed
         self._np = np.random.Generator(np.random.PCG64(seed))
         self._gpu: dict[int, Any] = {}

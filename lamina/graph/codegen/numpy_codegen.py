@@ -871,7 +871,7 @@ def _code_of(source: str) -> Any:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         code = compile(source, filename, "exec")
         if len(_CODE) >= _CODE_LIMIT:
-            del _CODE[next(iter(_CODE))]
+            _CODE.pop(next(iter(_CODE), None), None)   # another thread may evict it first
         _CODE[source] = code
     return code
 
