@@ -219,9 +219,9 @@ def test_penalty_fold_where_the_step_could_see_other_values(variant, folded, mon
 
 
 @pytest.mark.parametrize("numba_on", ["1", "0"])
-def test_add_decay_adds_k_times_the_weight_to_each_listed_range(numba_on, monkeypatch):
-    """FusedState.add_decay with numba's kernel and with NumPy (two ufunc calls per range):
-    k * w added to the listed variables' ranges of the flat gradient, the others untouched,
+def test_decay_table_adds_k_times_the_weight_to_each_listed_range(numba_on, monkeypatch):
+    """FusedState.decay_table(...).add() with numba's kernel and with NumPy (two ufunc calls
+    per range): k * w added to the listed variables' ranges of the flat gradient, the others untouched,
     bit for bit as NumPy computes it."""
     pytest.importorskip("numba")
     from lamina.optimizers import fused
@@ -231,7 +231,7 @@ def test_add_decay_adds_k_times_the_weight_to_each_listed_range(numba_on, monkey
     state = fused.FusedState(np, holders, 1)
     state.grad[...] = np.arange(state.grad.size, dtype=np.float32) / 7
     decay = ((0, np.float32(1e-3)), (2, np.float32(-0.3)))
-    state.add_decay(decay)
+    state.decay_table(decay).add()
     assert (state._decay_tables[decay].kernel is not None) == (numba_on == "1")
     expected = np.arange(state.grad.size, dtype=np.float32) / 7
     expected[:120] += np.float32(1e-3) * state.params[:120]

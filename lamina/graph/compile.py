@@ -72,14 +72,22 @@ def compile_ops(ops: Sequence[Operation], fetched: Sequence[Any], feeds: dict[in
     program, order = build_program(list(ops), list(fetched), feeds, slot_of)
     on_cpu = device is CPU
     if optimized:
-        optimize(program, fuse=(not on_cpu) if fuse is None else fuse,
-                 kernels=on_cpu and numba_kernels.available())
+        program.optimized_with = pass_options(device, fuse)
+        optimize(program, **program.optimized_with)
     if on_cpu:
         generated = numpy_codegen.generate(program, on_missing)
     else:
         from .codegen import cupy_codegen
         generated = cupy_codegen.generate(program, on_missing, device)
     return Plan(program, generated, order, device)
+
+
+def pass_options(device: Device = CPU, fuse: bool | None = None) -> dict:
+    """The options ``optimize`` runs with for code on ``device``: elementwise fusion on a GPU
+    unless ``fuse`` says otherwise, the numba kernels' passes on the CPU where numba is on."""
+    on_cpu = device is CPU
+    return {"fuse": (not on_cpu) if fuse is None else bool(fuse),
+            "kernels": on_cpu and numba_kernels.available()}
 
 
 def compile_program(program: Program, feed_order: list[int]) -> Plan:

@@ -24,11 +24,11 @@ import numpy as np
 
 from .. import nest
 from .._state import STATE
-from ..backends import CPU, Device, numba_kernels
+from ..backends import CPU, Device
 from ..tensor import Tensor, Variable, _wrap
 from ..dtypes import from_numpy
 from . import rebind
-from .compile import Plan, compile_ops, compile_program
+from .compile import Plan, compile_ops, compile_program, pass_options
 from .ir import Graph, placeholder
 from .session import needed_ops
 
@@ -142,11 +142,6 @@ class ConcreteFunction:
             raise TypeError(f"This concrete function takes {len(self.inputs)} tensor "
                             f"argument(s), received {len(flat)}.")
         return self.run([_array_for(p, a) for p, a in zip(self.inputs, flat)])
-
-
-def _compile_conditions() -> dict:
-    """What, besides the program, decides how a trace is optimized on the CPU."""
-    return {"numba": numba_kernels.available()}
 
 
 def _variables_device(ops: list) -> Device | None:
@@ -288,22 +283,26 @@ class Function:
         template = rebind.detach(programs, objects) if programs else None
         if template is not None:
             template.functions.update(outputs)
-            template.compiled_with = _compile_conditions()
+            options = {repr(p.optimized_with) for p in programs.values()}
+            if len(options) != 1:
+                return None                # programs optimized differently: not one template
+            template.compiled_with = next(iter(programs.values())).optimized_with
         return template
 
     @staticmethod
-    def can_import(template: "rebind.Template", objects: list) -> bool:
+    def can_import(template: "rebind.Template", objects: list, fuse: bool | None = None
+                   ) -> bool:
         """Whether :meth:`import_plans` would take ``template`` for ``objects``: they match
-        (``rebind.attach_matches``) and the plans were optimized as a trace would be now
-        (with or without the numba kernels)."""
-        return (getattr(template, "compiled_with", None) == _compile_conditions()
+        (``rebind.attach_matches``) and the plans were optimized with the options a trace
+        would get now (``fuse``; with or without the numba kernels)."""
+        return (template.compiled_with == pass_options(CPU, fuse)
                 and rebind.attach_matches(template, objects))
 
     def import_plans(self, template: "rebind.Template", objects: list) -> bool:
         """Adds the template's plans, acting on ``objects`` (in the places of those it was
         exported from), for the signatures this function has not traced: those calls then
         run without tracing. False (nothing added) if it cannot (see :meth:`can_import`)."""
-        if not self.can_import(template, objects):
+        if not self.can_import(template, objects, self._fuse):
             return False
         programs = rebind.attach(template, objects)
         for key, program in programs.items():

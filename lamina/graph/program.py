@@ -71,6 +71,7 @@ class Program:
         self.inputs: list[Node] = []
         self.outputs: list[Node] = []
         self.effects: list[Node] = []
+        self.optimized_with: dict | None = None    # optimize()'s options, once it ran
 
     def add(self, node: Node) -> Node:
         self.nodes.append(node)

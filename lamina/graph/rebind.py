@@ -101,6 +101,7 @@ def _copy(program: P.Program, convert) -> P.Program:
     new.inputs = [node_of[id(n)] for n in program.inputs]
     new.outputs = [node_of[id(n)] for n in program.outputs]
     new.effects = [node_of[id(n)] for n in program.effects]
+    new.optimized_with = program.optimized_with
     return new
 
 

@@ -92,15 +92,13 @@ class Adam(Optimizer):
         # Without a vhat slot (made without AMSGrad) it is plain Adam, as the per-variable
         # step traced then, even if amsgrad was set since.
         amsgrad = self.amsgrad and len(slots) > 2
+        alpha = self._fused_step_size(xp, learning_rate, step, c)
         if state.kernels is not None:
-            root, denominator = self._bias_corrections(c, step)
             one_minus_beta_1, one_minus_beta_2, epsilon = self._kernel_constants(c)
             # slots[-1] is vhat with AMSGrad, else v (which the kernel then leaves alone)
-            state.kernels["adam"](w, g, slots[0], slots[1], slots[-1],
-                                  c(learning_rate) * root / denominator, one_minus_beta_1,
-                                  one_minus_beta_2, epsilon, amsgrad)
+            state.kernels["adam"](w, g, slots[0], slots[1], slots[-1], alpha,
+                                  one_minus_beta_1, one_minus_beta_2, epsilon, amsgrad)
             return
-        alpha = self._fused_step_size(xp, learning_rate, step, c)
         m, v = slots[0], slots[1]
         alpha = xp.asarray(alpha)
         xp.subtract(g, m, out=t)

@@ -105,13 +105,10 @@ class FusedState:
         return (numba_kernels.kernels()
                 if numba_kernels.usable(self.xp, self.params, self.grad) else None)
 
-    def add_decay(self, decay: tuple) -> None:
-        """Adds ``k * w`` to the flat gradient of variable ``i`` for each ``(i, k)`` of
-        ``decay`` (a weight penalty's gradient folded in by ``graph/passes/fused_decay``)."""
-        self.decay_table(decay).add()
-
     def decay_table(self, decay: tuple) -> "_DecayTable":
-        """The table adding ``decay`` to this state's gradient (made on first use)."""
+        """The table adding ``k * w`` to the flat gradient of variable ``i`` for each
+        ``(i, k)`` of ``decay`` (a weight penalty's gradient folded in by
+        ``graph/passes/fused_decay``), made on first use."""
         table = self._decay_tables.get(decay)
         if table is None:
             table = self._decay_tables[decay] = _DecayTable(self, decay)

@@ -272,7 +272,8 @@ def _gather_rows(ctx, node, args, out):
     _, which, mode = node.attrs["spec"][0]
     ids = args[1 + which]
     check = ctx.ref(indexing._array_index, "_check_ids", False)
-    ctx.shared[("ids checked", ids, x.shape[0], mode)] = True
+    # keyed by the ids' node: a buffer name may hold other values later in the code
+    ctx.shared[("ids checked", id(node.inputs[1 + which]), x.shape[0], mode)] = True
     return (f"{check}({ctx.module()}, {ids}, 0, {x.shape[0]}, {mode!r}); "
             f"{ctx.fn('take')}({args[0]}, {ids}, axis=0, out={out}, mode='wrap')")
 
@@ -285,7 +286,7 @@ def _scatter_rows(ctx, node, args, out):
     ids = args[2 + which]
     add = ctx.ref(indexing._add_rows, "_add_rows", False)
     code = f"{out}.fill(0); {add}({out}, {ids}, {args[0]})"
-    if ctx.shared.get(("ids checked", ids, node.shape[0], mode)):
+    if ctx.shared.get(("ids checked", id(node.inputs[2 + which]), node.shape[0], mode)):
         return code
     check = ctx.ref(indexing._array_index, "_check_ids", False)
     return f"{check}({ctx.module()}, {ids}, 0, {node.shape[0]}, {mode!r}); " + code
