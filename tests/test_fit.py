@@ -506,10 +506,23 @@ def test_a_model_whose_one_input_is_declared_in_a_dict_takes_a_dict_or_an_array(
     np.testing.assert_array_equal(model.predict({"only": x}, verbose=0),
                                   model.predict(x, verbose=0))
     model.fit({"only": x}, np.ones((4, 2), np.float32), verbose=0)
-    with pytest.raises(ValueError, match=r"no data for input 'only'; received keys \['other'\]"):
+    with pytest.raises(ValueError, match=r"no data for input\(s\) \['only'\]; received keys "
+                                         r"\['other'\]"):
         model.predict({"other": x})
     with pytest.raises(ValueError, match=r"Input 'only' .* received data of shape \(4, 5\)"):
         model.predict({"only": np.ones((4, 5), np.float32)})
+
+
+def test_inputs_declared_in_a_dict_take_their_data_by_key():
+    """Several dict inputs: a key of the data that names no input is not fed to another one
+    (pairing by sorted position would give c's data to b)."""
+    a, b = lm.Input(shape=(2,), name="a"), lm.Input(shape=(2,), name="b")
+    model = lm.Model({"a": a, "b": b}, lm.layers.Add()([a, b]))
+    x = np.ones((3, 2), np.float32)
+    np.testing.assert_array_equal(model.predict({"b": x, "a": 2 * x}, verbose=0), 3 * x)
+    with pytest.raises(ValueError, match=r"no data for input\(s\) \['b'\]; received keys "
+                                         r"\['a', 'c'\]"):
+        model.predict({"a": x, "c": x})
 
 
 def test_one_hot_labels_with_sparse_loss_name_the_output_and_shapes():

@@ -120,14 +120,14 @@ def check_inputs(inputs: Any) -> list[KerasTensor]:
 def match_inputs(model_inputs: Any, data: Any, model_name: str) -> dict[int, Any]:
     """Pairs each symbolic input with the data given for it (by position or by name)."""
     flat = nest.flatten(model_inputs)
-    if isinstance(data, dict) and isinstance(model_inputs, dict) and len(flat) == 1:
-        # one input declared as a dict: its data comes in a dict under the same key (with
-        # several inputs the flattening below pairs the two dicts key by key)
-        (key,) = model_inputs
-        if key not in data:
-            raise ValueError(f"Model {model_name!r}: no data for input {key!r}; received keys "
-                             f"{sorted(data)}.")
-        return {id(flat[0]): data[key]}
+    if (isinstance(data, dict) and isinstance(model_inputs, dict)
+            and all(isinstance(t, KerasTensor) for t in model_inputs.values())):
+        # inputs declared in a dict take their data from a dict, by key
+        missing = [key for key in model_inputs if key not in data]
+        if missing:
+            raise ValueError(f"Model {model_name!r}: no data for input(s) {missing}; received "
+                             f"keys {sorted(data)}.")
+        return {id(t): data[key] for key, t in model_inputs.items()}
     if isinstance(data, dict) and not isinstance(model_inputs, dict):
         missing = [t.name for t in flat if t.name not in data]
         if missing:

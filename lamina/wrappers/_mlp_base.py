@@ -204,9 +204,12 @@ class BaseMLP(BaseEstimator):
         self.n_iter_ = 0
         seed = int(random_state.randint(np.iinfo(np.int32).max))
         batch_size = self._batch_size(self._n_train)
-        key = (type(self), network_key(self.model_), batch_size, X_train.dtype.str)
+        # the key (the network's configs) is read only when a step may be taken or kept: a
+        # partial_fit loop's later calls need neither (training changes no config it reads)
+        key = lambda: (type(self), network_key(self.model_), batch_size,  # noqa: E731
+                       X_train.dtype.str)
         if not self.model_._trainer._functions:     # freshly compiled: no step traced yet
-            _SHARED_STEPS.take(key, self.model_)
+            _SHARED_STEPS.take(key(), self.model_)
         traced = _SHARED_STEPS.traces(self.model_)
         with seeded_global_stream(seed):
             self.model_.fit(X_train, y_train, batch_size=batch_size,
@@ -214,7 +217,7 @@ class BaseMLP(BaseEstimator):
                             shuffle=bool(self.shuffle), verbose=0,
                             callbacks=[_EpochEnd(self, validation)])
         if _SHARED_STEPS.traces(self.model_) > traced:   # this fit traced a step: keep it
-            _SHARED_STEPS.keep(key, self.model_)
+            _SHARED_STEPS.keep(key(), self.model_)
         if self.early_stopping:
             self.model_.set_weights(self._best_weights)
         if not incremental and not self._stopped and self.n_iter_ == self.max_iter:
